@@ -1,0 +1,119 @@
+//! The text-to-image model (text encoder + UNet) and its model folder in bytes:
+//! `config.json`, `tokenizer.json`, `model.safetensors`.
+
+use std::collections::HashMap;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use crate::nn::{TextEmbedding, TextEncoder, UNet, UNetOutput};
+use crate::sampler::Denoiser;
+use crate::weights::{self, StoreDtype};
+use crate::{Error, ModelConfig, Result, TextTokenizer};
+
+pub const CONFIG_FILE: &str = "config.json";
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+pub const WEIGHTS_FILE: &str = "model.safetensors";
+
+/// The networks, as one module so they save, load and train together.
+#[derive(Module, Debug)]
+pub struct SwdModel {
+    pub text_encoder: TextEncoder,
+    pub unet: UNet,
+}
+
+impl SwdModel {
+    /// A randomly initialised model.
+    pub fn new(config: &ModelConfig, device: &Device) -> Self {
+        Self {
+            text_encoder: config.text.init(device),
+            unet: config.unet.init(config.image_channels, config.text.width, device),
+        }
+    }
+
+    /// `x`: `[B, C, H, W]`, `sigma`: `[B]` → velocity and named features.
+    pub fn forward(&self, x: Tensor<4>, sigma: Tensor<1>, text: &TextEmbedding) -> UNetOutput {
+        self.unet.forward(x, sigma * crate::flow::TIMESTEP_SCALE, text)
+    }
+}
+
+/// The three files of a model folder, as bytes.
+#[derive(Debug, Clone)]
+pub struct ModelFiles {
+    pub config: Vec<u8>,
+    pub tokenizer: Vec<u8>,
+    pub weights: Vec<u8>,
+}
+
+/// A loaded model: networks, tokenizer and config, ready to sample.
+#[derive(Debug, Clone)]
+pub struct TextToImage {
+    pub config: ModelConfig,
+    pub tokenizer: TextTokenizer,
+    pub model: SwdModel,
+}
+
+impl TextToImage {
+    /// A randomly initialised model whose vocabulary comes from `tokenizer`.
+    pub fn init(config: ModelConfig, tokenizer: TextTokenizer, device: &Device) -> Result<Self> {
+        config.validate()?;
+        check_vocab(&config, &tokenizer)?;
+        let model = SwdModel::new(&config, device);
+        Ok(Self { config, tokenizer, model })
+    }
+
+    /// Loads a model folder from its files' bytes.
+    pub fn from_files(files: &ModelFiles, device: &Device) -> Result<Self> {
+        let config = ModelConfig::from_json(&files.config)?;
+        let tokenizer = TextTokenizer::from_bytes(&files.tokenizer)?;
+        check_vocab(&config, &tokenizer)?;
+        let model = weights::load(SwdModel::new(&config, device), &files.weights)?;
+        Ok(Self { config, tokenizer, model })
+    }
+
+    /// The folder's files; weights in `dtype` (f16 for shipping).
+    pub fn to_files(&self, dtype: StoreDtype) -> Result<ModelFiles> {
+        let metadata = HashMap::from([("format".to_string(), "swd".to_string()), ("preset".to_string(), self.config.preset.clone())]);
+        Ok(ModelFiles {
+            config: self.config.to_json().into_bytes(),
+            tokenizer: self.tokenizer.to_json().into_bytes(),
+            weights: weights::to_safetensors(&self.model, dtype, metadata)?,
+        })
+    }
+
+    pub fn num_params(&self) -> usize {
+        self.model.num_params()
+    }
+
+    /// Encodes prompts (the empty prompt is the unconditional one).
+    pub fn encode<S: AsRef<str>>(&self, prompts: &[S], device: &Device) -> Result<TextEmbedding> {
+        let batch = self.tokenizer.encode_batch(prompts, self.config.text.max_tokens)?;
+        let (ids, mask) = batch.to_tensors(device);
+        Ok(self.model.text_encoder.forward(ids, mask))
+    }
+}
+
+fn check_vocab(config: &ModelConfig, tokenizer: &TextTokenizer) -> Result<()> {
+    if tokenizer.vocab_size() > config.text.vocab_size {
+        return Err(Error::Config(format!(
+            "text.vocab_size is {} but tokenizer.json has {} tokens",
+            config.text.vocab_size,
+            tokenizer.vocab_size()
+        )));
+    }
+    Ok(())
+}
+
+impl Denoiser for SwdModel {
+    type Cond = TextEmbedding;
+
+    fn velocity(&self, x: Tensor<4>, sigma: f32, cond: &TextEmbedding) -> Tensor<4> {
+        let b = x.dims()[0];
+        let sigma = Tensor::<1>::full([b], sigma, &x.device());
+        self.forward(x, sigma, cond).velocity
+    }
+
+    fn channels(&self) -> usize {
+        self.unet.conv_out.weight.lazy_shape().dims::<4>()[0]
+    }
+}

@@ -1,0 +1,21 @@
+//! The networks' layers, one per file.
+
+pub mod attention;
+pub mod mlp;
+pub mod resblock;
+pub mod sampling;
+pub mod spatial_transformer;
+pub mod text_encoder;
+pub mod timestep;
+pub mod token_block;
+pub mod unet;
+
+pub use attention::{Attention, AttentionConfig};
+pub use mlp::{Mlp, MlpConfig};
+pub use resblock::{ResBlock, ResBlockConfig};
+pub use sampling::{Downsample, DownsampleConfig, Upsample, UpsampleConfig};
+pub use spatial_transformer::{SpatialTransformer, SpatialTransformerConfig};
+pub use text_encoder::{TextEmbedding, TextEncoder};
+pub use timestep::{TimeEmbedding, TimeEmbeddingConfig};
+pub use token_block::{TokenBlock, TokenBlockConfig};
+pub use unet::{UNet, UNetOutput};

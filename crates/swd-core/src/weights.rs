@@ -1,0 +1,197 @@
+//! Module weights ⇄ safetensors bytes, keyed by the module path (`unet.down.0.res.0.conv1.weight`).
+//! Stored as f32 or f16 (shipping); loaded as f32 from either. Loading checks every tensor and
+//! reports what is missing, mis-shaped or left over instead of panicking.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Tensor, TensorData};
+use half::f16;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// On-disk precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreDtype {
+    #[default]
+    F32,
+    F16,
+}
+
+impl std::str::FromStr for StoreDtype {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "f32" => Ok(Self::F32),
+            "f16" => Ok(Self::F16),
+            other => Err(Error::Input(format!("unknown dtype '{other}' (expected f32 or f16)"))),
+        }
+    }
+}
+
+/// Tracks the dotted path of the parameter being visited.
+#[derive(Default)]
+struct PathStack(Vec<String>);
+
+impl PathStack {
+    fn enter(&mut self, name: &str) {
+        self.0.push(name.to_string());
+    }
+    fn exit(&mut self) {
+        self.0.pop();
+    }
+    fn path(&self) -> String {
+        self.0.join(".")
+    }
+}
+
+struct Collector {
+    path: PathStack,
+    tensors: Vec<(String, Vec<usize>, Vec<f32>)>,
+}
+
+impl ModuleVisitor for Collector {
+    fn enter_module(&mut self, name: &str, _: &str) {
+        self.path.enter(name);
+    }
+    fn exit_module(&mut self, _: &str, _: &str) {
+        self.path.exit();
+    }
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let data = param.val().into_data().convert::<f32>();
+        let shape = data.shape().to_vec();
+        let values = data.try_into_vec::<f32>().expect("converted to f32");
+        self.tensors.push((self.path.path(), shape, values));
+    }
+}
+
+/// Every float parameter of `module` as `(path, shape, values)` (reads tensors back
+/// synchronously: native only).
+pub fn collect<M: Module>(module: &M) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+    let mut collector = Collector { path: PathStack::default(), tensors: Vec::new() };
+    module.visit(&mut collector);
+    collector.tensors
+}
+
+/// Serialises `module` to safetensors bytes with `metadata` in the header.
+pub fn to_safetensors<M: Module>(module: &M, dtype: StoreDtype, metadata: HashMap<String, String>) -> Result<Vec<u8>> {
+    let tensors = collect(module);
+    let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+        .into_iter()
+        .map(|(name, shape, values)| {
+            let bytes = match dtype {
+                StoreDtype::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                StoreDtype::F16 => values.iter().flat_map(|&v| f16::from_f32(v).to_le_bytes()).collect(),
+            };
+            (name, shape, bytes)
+        })
+        .collect();
+    let st_dtype = match dtype {
+        StoreDtype::F32 => Dtype::F32,
+        StoreDtype::F16 => Dtype::F16,
+    };
+    let views = buffers
+        .iter()
+        .map(|(name, shape, bytes)| {
+            TensorView::new(st_dtype, shape.clone(), bytes)
+                .map(|view| (name.clone(), view))
+                .map_err(|e| Error::Weights(format!("tensor '{name}': {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Weights(e.to_string()))
+}
+
+/// Decodes one safetensors tensor to f32.
+fn to_f32(name: &str, view: &TensorView<'_>) -> Result<Vec<f32>> {
+    let data = view.data();
+    match view.dtype() {
+        Dtype::F32 => Ok(data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()),
+        Dtype::F16 => Ok(data.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()),
+        Dtype::BF16 => Ok(data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect()),
+        other => Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {other:?} (expected F32, F16 or BF16)"))),
+    }
+}
+
+struct Loader<'a> {
+    path: PathStack,
+    file: BTreeMap<String, TensorView<'a>>,
+    used: HashSet<String>,
+    problems: Vec<String>,
+}
+
+impl ModuleMapper for Loader<'_> {
+    fn enter_module(&mut self, name: &str, _: &str) {
+        self.path.enter(name);
+    }
+    fn exit_module(&mut self, _: &str, _: &str) {
+        self.path.exit();
+    }
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let name = self.path.path();
+        let Some(view) = self.file.get(&name) else {
+            self.problems.push(format!("missing tensor '{name}'"));
+            return param;
+        };
+        self.used.insert(name.clone());
+        let expected = param.lazy_shape().to_vec();
+        if view.shape() != expected.as_slice() {
+            self.problems.push(format!("tensor '{name}' has shape {:?}, the model expects {expected:?}", view.shape()));
+            return param;
+        }
+        match to_f32(&name, view) {
+            Ok(values) => {
+                let device = param.lazy_device();
+                let tensor = Tensor::from_data(TensorData::new(values, expected), &device);
+                let id = param.id;
+                param.transform_for_load(tensor, id)
+            }
+            Err(e) => {
+                self.problems.push(e.to_string());
+                param
+            }
+        }
+    }
+}
+
+/// Parses safetensors bytes (errors name truncation or a bad header).
+pub fn parse(bytes: &[u8]) -> Result<SafeTensors<'_>> {
+    SafeTensors::deserialize(bytes).map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))
+}
+
+/// Loads every parameter of `module` from safetensors bytes. Fails, naming the tensors, when
+/// any is missing, has the wrong shape or dtype, or when the file has tensors the model lacks.
+pub fn load<M: Module>(module: M, bytes: &[u8]) -> Result<M> {
+    let st = parse(bytes)?;
+    let file: BTreeMap<String, TensorView<'_>> = st.tensors().into_iter().collect();
+    let mut loader = Loader { path: PathStack::default(), file, used: HashSet::new(), problems: Vec::new() };
+    let module = module.map(&mut loader);
+    let unused: Vec<&String> = loader.file.keys().filter(|k| !loader.used.contains(*k)).collect();
+    let mut problems = summarise(&loader.problems);
+    if !unused.is_empty() {
+        let names: Vec<String> = unused.iter().map(|n| format!("'{n}'")).collect();
+        problems.push(format!("unexpected tensors {}", summarise(&names).join(", ")));
+    }
+    if problems.is_empty() {
+        return Ok(module);
+    }
+    Err(Error::Weights(problems.join("; ")))
+}
+
+/// The first few items, then how many more there are.
+fn summarise(items: &[String]) -> Vec<String> {
+    const SHOWN: usize = 4;
+    let mut out: Vec<String> = items.iter().take(SHOWN).cloned().collect();
+    if items.len() > SHOWN {
+        out.push(format!("… {} more", items.len() - SHOWN));
+    }
+    out
+}
+
+/// The metadata map of a safetensors file.
+pub fn metadata(bytes: &[u8]) -> Result<HashMap<String, String>> {
+    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))?;
+    Ok(meta.metadata().clone().unwrap_or_default())
+}

@@ -1,0 +1,85 @@
+//! Command-line interface definitions.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "swd-native", version, about = "Scale-wise distillation of diffusion models: create, inspect and sample models")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Preset {
+    Tiny,
+    Small,
+    Demo,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DeviceArg {
+    /// burn's flex backend on the CPU.
+    Cpu,
+    /// burn's wgpu backend (Vulkan natively; Mesa lavapipe when there is no GPU).
+    Wgpu,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a randomly initialised model folder (config.json, tokenizer.json, model.safetensors).
+    Init {
+        #[arg(long, value_enum, default_value = "tiny")]
+        preset: Preset,
+        /// Output model folder (created; must not exist unless --force).
+        #[arg(long)]
+        out: PathBuf,
+        /// Text file with one caption per line to build the vocabulary from
+        /// (default: a few built-in emoji captions).
+        #[arg(long)]
+        captions: Option<PathBuf>,
+        /// Seed of the random initialisation.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Store weights as f16 (half the size) instead of f32.
+        #[arg(long)]
+        f16: bool,
+        /// Replace an existing folder's files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Generate images from a prompt and write them as one PNG (a grid when --count > 1).
+    Generate {
+        /// Model folder (default: the shipped model in models/default).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long)]
+        prompt: String,
+        /// swd4, swd6, full4, euler:N[@SIZE] or swd:SCALES@SIGMAS (default: the model's own).
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Classifier-free guidance scale (default: the model's for euler schedules, 1 = off
+        /// for few-step schedules, whose students absorbed the guidance).
+        #[arg(long)]
+        cfg: Option<f32>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Number of images; image i uses seed + i.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// How x0 is upsampled between scales: bicubic, bilinear or nearest.
+        #[arg(long, default_value = "bicubic")]
+        upsample: String,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceArg,
+        /// Output PNG file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a model folder's config, parameter count and size.
+    Info {
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,91 @@
+//! `swd-native generate`: sample a schedule and write a PNG, printing each step's time.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use swd_core::noise::BatchNoise;
+use swd_core::resize::UpsampleMode;
+use swd_core::{SamplerKind, Sampler, ScaleSchedule, TextToImage};
+
+use crate::cli::DeviceArg;
+use crate::{device, image_io, model_dir};
+
+/// Prompts longer than this are refused rather than silently cut.
+const MAX_PROMPT_CHARS: usize = 1000;
+const MAX_COUNT: usize = 256;
+
+pub struct Args {
+    pub model: Option<PathBuf>,
+    pub prompt: String,
+    pub schedule: Option<String>,
+    pub cfg: Option<f32>,
+    pub seed: u64,
+    pub count: usize,
+    pub upsample: String,
+    pub device: DeviceArg,
+    pub out: PathBuf,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if args.count == 0 || args.count > MAX_COUNT {
+        bail!("--count must be between 1 and {MAX_COUNT}, got {}", args.count);
+    }
+    if args.prompt.chars().count() > MAX_PROMPT_CHARS {
+        bail!("--prompt is longer than {MAX_PROMPT_CHARS} characters");
+    }
+    let upsample: UpsampleMode = args.upsample.parse()?;
+    let dir = model_dir::resolve(args.model)?;
+    let files = model_dir::read(&dir)?;
+    let device = device::device(args.device);
+    let t2i = TextToImage::from_files(&files, &device)?;
+    let schedule = ScaleSchedule::parse(args.schedule.as_deref().unwrap_or(&t2i.config.default_schedule))?;
+    let cfg = args.cfg.unwrap_or(match schedule.kind {
+        SamplerKind::Euler => t2i.config.default_cfg,
+        SamplerKind::FewStep => 1.0,
+    });
+    if !cfg.is_finite() || cfg < 0.0 {
+        bail!("--cfg must be a finite number ≥ 0, got {cfg}");
+    }
+
+    let start = Instant::now();
+    let cond = t2i.encode(&vec![args.prompt.as_str(); args.count], &device)?;
+    let uncond = t2i.encode(&vec![""; args.count], &device)?;
+    sync(&device)?;
+    println!(
+        "{} on {}: {} image(s), schedule {} ({} steps), cfg {cfg}, seed {}",
+        dir.display(),
+        device::describe(args.device, &device),
+        args.count,
+        schedule,
+        schedule.steps(),
+        args.seed
+    );
+    println!("text encoder  {:8.1} ms", start.elapsed().as_secs_f64() * 1e3);
+    let mut last = Instant::now();
+    let mut steps_ms = 0.0;
+    let mut sync_error = None;
+    let sampler = Sampler::new(&t2i.model, schedule, &cond, BatchNoise::new(args.seed, args.count), &device)
+        .with_guidance(&uncond, cfg)
+        .with_upsample(upsample);
+    let images = sampler.run(|step| {
+        if let Err(e) = sync(&device) {
+            sync_error.get_or_insert(e);
+        }
+        let ms = last.elapsed().as_secs_f64() * 1e3;
+        steps_ms += ms;
+        println!("step {:2}  scale {:3}  sigma {:.4}  {:8.1} ms", step.index + 1, step.scale, step.sigma, ms);
+        last = Instant::now();
+    });
+    if let Some(e) = sync_error {
+        return Err(e);
+    }
+    println!("sampling      {steps_ms:8.1} ms total");
+    image_io::save_png(images, &args.out)?;
+    println!("wrote {}", args.out.display());
+    Ok(())
+}
+
+fn sync(device: &burn::tensor::Device) -> Result<()> {
+    device.sync().map_err(|e| anyhow::anyhow!("device error: {e:?}"))
+}

@@ -1,0 +1,37 @@
+//! `swd-native info`: what a model folder holds.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use burn::module::Module;
+use burn::tensor::Device;
+use swd_core::{weights, ScaleSchedule, TextToImage};
+
+use crate::model_dir;
+
+pub fn run(model: Option<PathBuf>) -> Result<()> {
+    let dir = model_dir::resolve(model)?;
+    let files = model_dir::read(&dir)?;
+    let t2i = TextToImage::from_files(&files, &Device::flex())?;
+    let dtypes: std::collections::BTreeSet<String> =
+        weights::parse(&files.weights)?.tensors().iter().map(|(_, v)| format!("{:?}", v.dtype())).collect();
+    let schedule = ScaleSchedule::parse(&t2i.config.default_schedule)?;
+    println!("model folder: {}", dir.display());
+    println!("preset:       {}", t2i.config.preset);
+    println!(
+        "parameters:   {} (text encoder {}, unet {})",
+        t2i.num_params(),
+        t2i.model.text_encoder.num_params(),
+        t2i.model.unet.num_params()
+    );
+    println!("weights:      {} bytes ({})", files.weights.len(), dtypes.into_iter().collect::<Vec<_>>().join(", "));
+    println!("vocabulary:   {} tokens, {} per prompt", t2i.tokenizer.vocab_size(), t2i.config.text.max_tokens);
+    println!(
+        "schedule:     {} ({} steps, {:.2} full-resolution steps of pixels)",
+        t2i.config.default_schedule,
+        schedule.steps(),
+        schedule.pixel_cost()
+    );
+    println!("config:\n{}", t2i.config.to_json());
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! `swd-native`: create, inspect and sample SwD models on the CPU (flex) or a GPU (wgpu).
+
+mod cli;
+mod commands;
+mod device;
+mod image_io;
+mod model_dir;
+
+use clap::Parser;
+
+fn main() {
+    // Errors are reported as one line; a panic (a bug) gets one line too, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("unknown panic");
+        eprintln!("error: internal error: {msg}");
+    }));
+    let cli = cli::Cli::parse();
+    if let Err(err) = commands::run(cli) {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}

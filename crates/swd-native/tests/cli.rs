@@ -1,0 +1,123 @@
+//! The CLI end to end: init → info → generate, and its error paths (one clear line, non-zero
+//! exit, never a panic).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_swd-native"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("swd-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn init_tiny(dir: &Path) -> PathBuf {
+    let model = dir.join("model");
+    let out = run(&["init", "--preset", "tiny", "--out", model.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    model
+}
+
+/// An error: non-zero exit, the expected words, exactly one line, no panic.
+fn assert_clean_error(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert!(!out.status.success(), "expected failure, got success: {}", stdout(out));
+    assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    assert!(!err.contains("panicked") && !err.contains("internal error"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line expected: {err}");
+}
+
+#[test]
+fn init_info_generate() {
+    let dir = scratch("happy");
+    let model = init_tiny(&dir);
+    let m = model.to_str().unwrap();
+
+    let info = run(&["info", "--model", m]);
+    assert!(info.status.success(), "{}", stderr(&info));
+    assert!(stdout(&info).contains("parameters:") && stdout(&info).contains("\"preset\": \"tiny\""));
+
+    for (schedule, scales) in [("swd4", vec![32, 40, 48, 64]), ("full4", vec![64; 4]), ("euler:3@32", vec![32; 3])] {
+        let png = dir.join(format!("{}.png", schedule.replace([':', '@'], "_")));
+        let out = run(&["generate", "--model", m, "--prompt", "3d emoji: red apple", "--schedule", schedule, "--count", "2", "--out", png.to_str().unwrap()]);
+        assert!(out.status.success(), "{schedule}: {}", stderr(&out));
+        let text = stdout(&out);
+        for (i, s) in scales.iter().enumerate() {
+            assert!(text.contains(&format!("step {:2}  scale {:3}", i + 1, s)), "{text}");
+        }
+        let img = image_dims(&png);
+        let side = *scales.last().unwrap() as u32;
+        assert_eq!(img, (2 * side + 2, side), "two images side by side with a gap");
+    }
+
+    // Same seed, same bytes.
+    let a = dir.join("a.png");
+    let b = dir.join("b.png");
+    for p in [&a, &b] {
+        assert!(run(&["generate", "--model", m, "--prompt", "flat emoji: cat", "--seed", "9", "--out", p.to_str().unwrap()]).status.success());
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+fn image_dims(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[1..4], b"PNG");
+    let be = |o: usize| u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
+    (be(16), be(20))
+}
+
+#[test]
+fn errors_are_one_clear_line() {
+    let dir = scratch("errors");
+    let model = init_tiny(&dir);
+    let m = model.to_str().unwrap();
+    let png = dir.join("x.png");
+    let p = png.to_str().unwrap();
+
+    let generate = |extra: &[&str]| {
+        let mut args = vec!["generate", "--model", m, "--prompt", "cat", "--out", p];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    assert_clean_error(&generate(&["--schedule", "swd5"]), "invalid schedule 'swd5'");
+    assert_clean_error(&generate(&["--schedule", "swd:32,64@1,0.5,0.2"]), "last sigma must be 0");
+    assert_clean_error(&generate(&["--count", "0"]), "--count must be between 1");
+    assert_clean_error(&generate(&["--cfg", "NaN"]), "--cfg must be a finite number");
+    assert_clean_error(&generate(&["--upsample", "cubic"]), "unknown upsample mode 'cubic'");
+    assert_clean_error(&run(&["generate", "--model", m, "--prompt", "cat", "--out", "x.jpg"]), "must end in .png");
+    assert_clean_error(&run(&["generate", "--model", "/nonexistent/model", "--prompt", "cat", "--out", p]), "does not exist");
+    let long = "a".repeat(2000);
+    assert_clean_error(&run(&["generate", "--model", m, "--prompt", &long, "--out", p]), "longer than 1000");
+
+    // clap's own errors (bad seed) are clean too.
+    let out = generate(&["--seed", "-3"]);
+    assert!(!out.status.success() && !stderr(&out).contains("panicked"));
+    let out = generate(&["--seed", "abc"]);
+    assert!(!out.status.success() && stderr(&out).contains("--seed"));
+
+    // Corrupt weights.
+    std::fs::write(model.join("model.safetensors"), b"\x10\x00\x00\x00\x00\x00\x00\x00{}").unwrap();
+    assert_clean_error(&generate(&[]), "weights");
+    std::fs::write(model.join("config.json"), b"{").unwrap();
+    assert_clean_error(&run(&["info", "--model", m]), "invalid model config");
+
+    // init refuses to overwrite.
+    assert_clean_error(&run(&["init", "--out", m]), "--force");
+    assert_clean_error(&run(&["init", "--out", dir.join("m2").to_str().unwrap(), "--captions", "/nope.txt"]), "cannot read captions file");
+}

@@ -1,0 +1,1 @@
+pub use swd_core::*;

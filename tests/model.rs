@@ -1,0 +1,157 @@
+//! The model: every allowed size runs, presets' sizes, weight round trips, backend parity and
+//! errors on bad model files.
+
+mod common;
+
+use swd::burn::tensor::{Device, Distribution, Tensor};
+use swd::noise::BatchNoise;
+use swd::weights::StoreDtype;
+use swd::{ModelConfig, ModelFiles, Sampler, ScaleSchedule, TextTokenizer, TextToImage};
+
+const CAPTIONS: [&str; 3] = ["3d emoji: red apple", "flat emoji: thumbs up, dark skin tone", "flat emoji: cat"];
+
+fn tiny(device: &Device, seed: u64) -> TextToImage {
+    let tokenizer = TextTokenizer::build(&CAPTIONS).unwrap();
+    device.seed(seed);
+    TextToImage::init(ModelConfig::tiny(tokenizer.vocab_size()), tokenizer, device).unwrap()
+}
+
+fn velocity(t2i: &TextToImage, x: Tensor<4>, device: &Device) -> Tensor<4> {
+    let b = x.dims()[0];
+    let text = t2i.encode(&vec![CAPTIONS[0]; b], device).unwrap();
+    let sigma = Tensor::<1>::full([b], 0.7, device);
+    t2i.model.forward(x, sigma, &text).velocity
+}
+
+#[test]
+fn every_allowed_size_runs_and_exposes_features() {
+    let device = common::cpu();
+    let t2i = tiny(&device, 0);
+    let text = t2i.encode(&["flat emoji: cat", ""], &device).unwrap();
+    for size in (16..=128).step_by(8) {
+        let x = Tensor::<4>::random([2, 3, size, size], Distribution::Normal(0.0, 1.0), &device);
+        let out = t2i.model.forward(x, Tensor::<1>::from_floats([1.0, 0.25], &device), &text);
+        assert_eq!(out.velocity.dims(), [2, 3, size, size]);
+        assert_eq!(out.features.dims(), [2, 32, size / 4, size / 4]);
+        assert!(out.velocity.abs().max().into_scalar::<f32>().is_finite());
+    }
+}
+
+#[test]
+fn preset_parameter_counts() {
+    let device = common::cpu();
+    let counts: Vec<usize> = ["tiny", "small", "demo"]
+        .iter()
+        .map(|p| {
+            let tokenizer = TextTokenizer::build(&CAPTIONS).unwrap();
+            let config = ModelConfig::preset(p, 2000).unwrap();
+            TextToImage::init(config, tokenizer, &device).unwrap().num_params()
+        })
+        .collect();
+    println!("parameters (vocab 2000): tiny {} small {} demo {}", counts[0], counts[1], counts[2]);
+    assert!(counts[0] < 400_000, "tiny {}", counts[0]);
+    assert!(counts[1] < 1_500_000, "small {}", counts[1]);
+    assert!(counts[2] <= 8_000_000, "demo must stay ≤ 8 M parameters, has {}", counts[2]);
+    assert!(counts[0] < counts[1] && counts[1] < counts[2]);
+}
+
+#[test]
+fn save_load_round_trips() {
+    let device = common::cpu();
+    let t2i = tiny(&device, 1);
+    let x = Tensor::<4>::random([1, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+    let reference = velocity(&t2i, x.clone(), &device);
+
+    let files = t2i.to_files(StoreDtype::F32).unwrap();
+    let loaded = TextToImage::from_files(&files, &device).unwrap();
+    assert_eq!(loaded.config, t2i.config);
+    assert_eq!(common::max_abs_diff(velocity(&loaded, x.clone(), &device), reference.clone()), 0.0);
+    let params = |m: &TextToImage| swd::weights::collect(&m.model);
+    assert_eq!(params(&loaded), params(&t2i), "f32 round trip must be bit-exact");
+
+    let half = t2i.to_files(StoreDtype::F16).unwrap();
+    assert!(half.weights.len() < files.weights.len() * 6 / 10);
+    let loaded = TextToImage::from_files(&half, &device).unwrap();
+    for ((name, _, a), (_, _, b)) in params(&loaded).iter().zip(params(&t2i).iter()) {
+        let err = a.iter().zip(b).map(|(x, y)| (x - y).abs() / y.abs().max(1.0)).fold(0f32, f32::max);
+        assert!(err < 1e-3, "{name}: f16 error {err}");
+    }
+    assert!(common::max_abs_diff(velocity(&loaded, x, &device), reference) < 1e-2);
+}
+
+#[test]
+fn cpu_and_wgpu_agree() {
+    let cpu = common::cpu();
+    let gpu = common::wgpu();
+    let files = tiny(&cpu, 2).to_files(StoreDtype::F32).unwrap();
+    let on_cpu = TextToImage::from_files(&files, &cpu).unwrap();
+    let on_gpu = TextToImage::from_files(&files, &gpu).unwrap();
+    let x = Tensor::<4>::random([2, 3, 40, 40], Distribution::Normal(0.0, 1.0), &cpu);
+    let a = velocity(&on_cpu, x.clone(), &cpu);
+    let b = velocity(&on_gpu, x.to_device(&gpu), &gpu);
+    let diff = common::max_abs_diff(a, b);
+    assert!(diff < 1e-4, "forward cpu vs wgpu: {diff}");
+
+    // Whole samplers, noise included, agree too (the noise is generated on the host).
+    for schedule in ["swd4", "full4"] {
+        let run = |t2i: &TextToImage, device: &Device| {
+            let cond = t2i.encode(&["3d emoji: red apple"], device).unwrap();
+            Sampler::new(&t2i.model, ScaleSchedule::parse(schedule).unwrap(), &cond, BatchNoise::new(3, 1), device)
+                .run(|_| {})
+        };
+        let diff = common::max_abs_diff(run(&on_cpu, &cpu), run(&on_gpu, &gpu));
+        assert!(diff < 1e-3, "{schedule} cpu vs wgpu: {diff}");
+    }
+}
+
+fn load_error(files: &ModelFiles) -> String {
+    TextToImage::from_files(files, &common::cpu()).unwrap_err().to_string()
+}
+
+#[test]
+fn bad_model_files_give_errors_that_name_the_problem() {
+    let device = common::cpu();
+    let t2i = tiny(&device, 3);
+    let good = t2i.to_files(StoreDtype::F32).unwrap();
+
+    let mut truncated = good.clone();
+    truncated.weights.truncate(good.weights.len() / 2);
+    assert!(load_error(&truncated).contains("not a valid safetensors file"));
+
+    let mut garbage = good.clone();
+    garbage.weights = b"hello".to_vec();
+    assert!(load_error(&garbage).contains("not a valid safetensors file"));
+
+    // Weights of another architecture: shapes and names differ.
+    let mut other_cfg = t2i.config.clone();
+    other_cfg.unet.base_channels = 8;
+    other_cfg.text.layers = 2;
+    device.seed(4);
+    let other = TextToImage::init(other_cfg, t2i.tokenizer.clone(), &device).unwrap();
+    let mut mismatched = good.clone();
+    mismatched.weights = other.to_files(StoreDtype::F32).unwrap().weights;
+    let err = load_error(&mismatched);
+    assert!(err.contains("unet.conv_in.weight") && err.contains("shape"), "{err}");
+    assert!(err.contains("unexpected tensors") && err.contains("text_encoder.blocks.1"), "{err}");
+
+    let mut missing = good.clone();
+    let mut fewer_cfg = t2i.config.clone();
+    fewer_cfg.text.layers = 2;
+    missing.config = fewer_cfg.to_json().into_bytes();
+    let err = load_error(&missing);
+    assert!(err.contains("missing tensor 'text_encoder.blocks.1"), "{err}");
+
+    let mut bad_config = good.clone();
+    bad_config.config = b"{\"preset\": \"tiny\"}".to_vec();
+    assert!(load_error(&bad_config).contains("missing field"));
+
+    let mut small_vocab = good.clone();
+    let mut cfg = t2i.config.clone();
+    cfg.text.vocab_size = 4;
+    small_vocab.config = cfg.to_json().into_bytes();
+    assert!(load_error(&small_vocab).contains("vocab_size"));
+
+    let mut bad_tok = good;
+    bad_tok.tokenizer = b"[]".to_vec();
+    assert!(load_error(&bad_tok).contains("tokenizer.json"));
+}
