@@ -77,9 +77,59 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Build the emoji dataset (images, captions, split, tokenizer).
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+    /// Train a rectified-flow teacher on a built dataset.
+    TrainTeacher {
+        /// TOML config (configs/teacher-tiny.toml, -small, -demo).
+        #[arg(long)]
+        config: PathBuf,
+        /// Dataset folder from `data build`.
+        #[arg(long)]
+        data: PathBuf,
+        /// Run folder: config.toml, log.jsonl, samples/, checkpoint/, model/.
+        #[arg(long)]
+        out: PathBuf,
+        /// Continue the run in --out from its last checkpoint.
+        #[arg(long)]
+        resume: bool,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceArg,
+        /// Override the config's step count (e.g. to extend a run).
+        #[arg(long)]
+        steps: Option<usize>,
+    },
     /// Print a model folder's config, parameter count and size.
     Info {
         #[arg(long)]
         model: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DataCommand {
+    /// Fetch the sources (npm pack, cached) and write DIR/images.safetensors, captions.jsonl,
+    /// manifest.json and tokenizer.json.
+    Build {
+        #[arg(long)]
+        out: PathBuf,
+        /// Image side (must divide 256).
+        #[arg(long, default_value_t = 64)]
+        size: usize,
+        /// Comma-separated styles: 3d (Fluent Emoji 3D) and/or flat (Twemoji).
+        #[arg(long, default_value = "3d,flat")]
+        styles: String,
+        /// Folder for the npm tarballs (or unpacked packages).
+        #[arg(long, default_value = "data/cache")]
+        cache: PathBuf,
+        /// At most N images per style.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Do not write the 128x128 copy.
+        #[arg(long)]
+        no_128: bool,
     },
 }

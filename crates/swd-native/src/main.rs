@@ -3,7 +3,6 @@
 mod cli;
 mod commands;
 mod device;
-mod image_io;
 mod model_dir;
 
 use clap::Parser;

@@ -9,7 +9,9 @@ use swd_core::resize::UpsampleMode;
 use swd_core::{SamplerKind, Sampler, ScaleSchedule, TextToImage};
 
 use crate::cli::DeviceArg;
-use crate::{device, image_io, model_dir};
+use swd_train::{fsutil, image_io};
+
+use crate::{device, model_dir};
 
 /// Prompts longer than this are refused rather than silently cut.
 const MAX_PROMPT_CHARS: usize = 1000;
@@ -36,7 +38,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let upsample: UpsampleMode = args.upsample.parse()?;
     let dir = model_dir::resolve(args.model)?;
-    let files = model_dir::read(&dir)?;
+    let files = fsutil::read_model(&dir)?;
     let device = device::device(args.device);
     let t2i = TextToImage::from_files(&files, &device)?;
     let schedule = ScaleSchedule::parse(args.schedule.as_deref().unwrap_or(&t2i.config.default_schedule))?;

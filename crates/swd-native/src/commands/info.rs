@@ -7,11 +7,13 @@ use burn::module::Module;
 use burn::tensor::Device;
 use swd_core::{weights, ScaleSchedule, TextToImage};
 
+use swd_train::fsutil;
+
 use crate::model_dir;
 
 pub fn run(model: Option<PathBuf>) -> Result<()> {
     let dir = model_dir::resolve(model)?;
-    let files = model_dir::read(&dir)?;
+    let files = fsutil::read_model(&dir)?;
     let t2i = TextToImage::from_files(&files, &Device::flex())?;
     let dtypes: std::collections::BTreeSet<String> =
         weights::parse(&files.weights)?.tensors().iter().map(|(_, v)| format!("{:?}", v.dtype())).collect();

@@ -9,7 +9,9 @@ use swd_core::weights::StoreDtype;
 use swd_core::{ModelConfig, TextTokenizer, TextToImage};
 
 use crate::cli::Preset;
-use crate::model_dir;
+use swd_train::fsutil;
+
+
 
 /// Vocabulary used when no caption file is given.
 const DEFAULT_CAPTIONS: &[&str] = &[
@@ -44,7 +46,7 @@ pub fn run(preset: Preset, out: &Path, captions: Option<&Path>, seed: u64, f16: 
     device.seed(seed);
     let model = TextToImage::init(config, tokenizer, &device)?;
     let dtype = if f16 { StoreDtype::F16 } else { StoreDtype::F32 };
-    model_dir::write(out, &model.to_files(dtype)?)?;
+    fsutil::write_model(out, &model.to_files(dtype)?)?;
     println!(
         "wrote {} model ({} parameters, vocabulary {}) to {}",
         name,

@@ -1,8 +1,10 @@
 //! One file per subcommand.
 
+mod data;
 mod generate;
 mod info;
 mod init;
+mod train_teacher;
 
 use anyhow::Result;
 
@@ -14,6 +16,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Generate { model, prompt, schedule, cfg, seed, count, upsample, device, out } => {
             generate::run(generate::Args { model, prompt, schedule, cfg, seed, count, upsample, device, out })
         }
+        Command::Data { command } => data::run(command),
+        Command::TrainTeacher { config, data, out, resume, device, steps } => train_teacher::run(&config, &data, &out, resume, device, steps),
         Command::Info { model } => info::run(model),
     }
 }

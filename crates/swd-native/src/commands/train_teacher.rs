@@ -1,0 +1,44 @@
+//! `swd-native train-teacher`.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use swd_train::teacher::{train, TeacherConfig, TrainOptions};
+
+use crate::cli::DeviceArg;
+use crate::device;
+
+pub fn run(config: &Path, data: &Path, out: &Path, resume: bool, device_arg: DeviceArg, steps: Option<usize>) -> Result<()> {
+    let mut config = TeacherConfig::load(config)?;
+    if let Some(steps) = steps {
+        config.steps = steps;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || {
+        eprintln!("stopping after this step (checkpoint follows)…");
+        flag.store(true, Ordering::SeqCst);
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    let device = device::device(device_arg);
+    println!("training {} teacher on {} → {}", config.preset, device::describe(device_arg, &device), out.display());
+    let summary = train(TrainOptions {
+        config,
+        data: data.to_path_buf(),
+        out: out.to_path_buf(),
+        resume,
+        device,
+        stop,
+        progress: true,
+    })?;
+    println!(
+        "{} steps at {:.2} steps/s, final loss {}; model folder {}",
+        summary.steps_done,
+        summary.steps_per_s,
+        summary.final_loss.map(|l| format!("{l:.4}")).unwrap_or_else(|| "n/a".into()),
+        out.join("model").display()
+    );
+    Ok(())
+}
