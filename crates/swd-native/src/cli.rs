@@ -102,6 +102,16 @@ pub enum Command {
         #[arg(long)]
         steps: Option<usize>,
     },
+    /// Copy a model folder with its weights stored as f16 (for shipping) or f32.
+    Export {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// f16 or f32.
+        #[arg(long, default_value = "f16")]
+        dtype: String,
+    },
     /// Print a model folder's config, parameter count and size.
     Info {
         #[arg(long)]

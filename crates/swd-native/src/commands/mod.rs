@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod data;
+mod export;
 mod generate;
 mod info;
 mod init;
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Data { command } => data::run(command),
         Command::TrainTeacher { config, data, out, resume, device, steps } => train_teacher::run(&config, &data, &out, resume, device, steps),
+        Command::Export { model, out, dtype } => export::run(&model, &out, &dtype),
         Command::Info { model } => info::run(model),
     }
 }

@@ -139,6 +139,11 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         let t2i = TextToImage { config: model_config.clone(), tokenizer: tokenizer.clone(), model: ema_model.clone() };
         fsutil::write_model(&opts.out.join("model"), &t2i.to_files(StoreDtype::F32)?)
     };
+    let samples = |ema_model: &SwdModel, step: usize| -> Result<()> {
+        let t2i = TextToImage { config: model_config.clone(), tokenizer: tokenizer.clone(), model: ema_model.clone() };
+        let path = opts.out.join("samples").join(format!("step_{step:06}.png"));
+        sample_grid(&t2i, &prompts_fixed, &sample_schedule, cfg.sample_cfg, &plain, &path)
+    };
 
     while state.step < cfg.steps {
         if opts.stop.load(Ordering::SeqCst) {
@@ -184,13 +189,12 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
             save_all(&model, &ema_model, optimizer.to_record(), &state)?;
         }
         if state.step % cfg.sample_every == 0 || state.step == cfg.steps {
-            let t2i = TextToImage { config: model_config.clone(), tokenizer: tokenizer.clone(), model: ema_model.clone() };
-            let path = opts.out.join("samples").join(format!("step_{:06}.png", state.step));
-            sample_grid(&t2i, &prompts_fixed, &sample_schedule, cfg.sample_cfg, &plain, &path)?;
+            samples(&ema_model, state.step)?;
         }
     }
     if stopped_early {
         save_all(&model, &ema_model, optimizer.to_record(), &state)?;
+        samples(&ema_model, state.step)?;
         bar.println(format!("stopped at step {}; checkpoint saved, continue with --resume", state.step));
     }
     bar.finish_and_clear();
