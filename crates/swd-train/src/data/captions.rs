@@ -39,9 +39,18 @@ pub struct Variant {
     pub keys: Vec<String>,
 }
 
-/// Lower case, without the emoji presentation selector, so files match however they spell it.
+/// Lower-case hex without leading zeros, `-`-separated, without the emoji presentation
+/// selector, so files match however they spell it (`0023-FE0F-20E3`, `23-20e3`, `…_e0067`).
 pub fn normalise(codepoints: &str) -> String {
-    codepoints.to_lowercase().split('-').filter(|c| *c != "fe0f").collect::<Vec<_>>().join("-")
+    codepoints
+        .split(['-', '_'])
+        .map(|c| match u32::from_str_radix(c, 16) {
+            Ok(v) => format!("{v:x}"),
+            Err(_) => c.to_lowercase(),
+        })
+        .filter(|c| c != "fe0f")
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn tone_name(code: &str) -> Option<&'static str> {
@@ -155,6 +164,8 @@ mod tests {
         let mut base = make(3);
         base.tone = None;
         assert!(!is_held_out(&base));
-        assert_eq!(normalise("0023-FE0F-20E3"), "0023-20e3");
+        assert_eq!(normalise("0023-FE0F-20E3"), "23-20e3");
+        assert_eq!(normalise("23-fe0f-20e3"), "23-20e3");
+        assert_eq!(normalise("1f3f4-e0067_e0062"), "1f3f4-e0067-e0062");
     }
 }
