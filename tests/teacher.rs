@@ -106,6 +106,7 @@ fn run(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool) -> anyhow::Res
         data: data.to_path_buf(),
         out: out.to_path_buf(),
         resume,
+        init: None,
         device: common::cpu(),
         stop: Arc::new(AtomicBool::new(false)),
         progress: false,

@@ -96,6 +96,9 @@ pub enum Command {
         /// Continue the run in --out from its last checkpoint.
         #[arg(long)]
         resume: bool,
+        /// Start a new run from an existing model folder's weights (same tokenizer as --data).
+        #[arg(long, conflicts_with = "resume")]
+        init: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceArg,
         /// Override the config's step count (e.g. to extend a run).

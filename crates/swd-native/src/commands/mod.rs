@@ -18,7 +18,9 @@ pub fn run(cli: Cli) -> Result<()> {
             generate::run(generate::Args { model, prompt, schedule, cfg, seed, count, upsample, device, out })
         }
         Command::Data { command } => data::run(command),
-        Command::TrainTeacher { config, data, out, resume, device, steps } => train_teacher::run(&config, &data, &out, resume, device, steps),
+        Command::TrainTeacher { config, data, out, resume, init, device, steps } => {
+            train_teacher::run(train_teacher::Args { config, data, out, resume, init, device, steps })
+        }
         Command::Export { model, out, dtype } => export::run(&model, &out, &dtype),
         Command::Info { model } => info::run(model),
     }

@@ -1,6 +1,6 @@
 //! `swd-native train-teacher`.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -10,8 +10,19 @@ use swd_train::teacher::{train, TeacherConfig, TrainOptions};
 use crate::cli::DeviceArg;
 use crate::device;
 
-pub fn run(config: &Path, data: &Path, out: &Path, resume: bool, device_arg: DeviceArg, steps: Option<usize>) -> Result<()> {
-    let mut config = TeacherConfig::load(config)?;
+pub struct Args {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub out: PathBuf,
+    pub resume: bool,
+    pub init: Option<PathBuf>,
+    pub device: DeviceArg,
+    pub steps: Option<usize>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Args { config, data, out, resume, init, device: device_arg, steps } = args;
+    let mut config = TeacherConfig::load(&config)?;
     if let Some(steps) = steps {
         config.steps = steps;
     }
@@ -26,9 +37,10 @@ pub fn run(config: &Path, data: &Path, out: &Path, resume: bool, device_arg: Dev
     println!("training {} teacher on {} → {}", config.preset, device::describe(device_arg, &device), out.display());
     let summary = train(TrainOptions {
         config,
-        data: data.to_path_buf(),
-        out: out.to_path_buf(),
+        data: data.clone(),
+        out: out.clone(),
         resume,
+        init,
         device,
         stop,
         progress: true,

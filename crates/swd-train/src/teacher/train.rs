@@ -27,6 +27,8 @@ pub struct TrainOptions {
     pub data: PathBuf,
     pub out: PathBuf,
     pub resume: bool,
+    /// Start a new run from this model folder's weights instead of a random initialisation.
+    pub init: Option<PathBuf>,
     /// Plain device; training runs on its autodiff version.
     pub device: Device,
     /// Set to stop after the current step with a checkpoint (Ctrl-C / SIGTERM).
@@ -100,7 +102,17 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
 
     // Model, EMA, optimizer, RNG: fresh or from the checkpoint.
     plain.seed(cfg.seed);
-    let fresh = SwdModel::new(&model_config, &device);
+    let fresh = match &opts.init {
+        Some(dir) => {
+            let start = TextToImage::from_files(&fsutil::read_model(dir)?, &device)?;
+            if start.tokenizer.to_json() != tokenizer.to_json() {
+                bail!("--init model {} was trained with another tokenizer than the dataset's", dir.display());
+            }
+            model_config = ModelConfig { default_schedule: model_config.default_schedule, default_cfg: model_config.default_cfg, ..start.config };
+            start.model
+        }
+        None => SwdModel::new(&model_config, &device),
+    };
     let mut optimizer = AdamWConfig::new()
         .with_weight_decay(cfg.weight_decay)
         .with_grad_clipping(Some(GradientClippingConfig::Norm(cfg.grad_clip)))
@@ -171,7 +183,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         let loss_value = log_now.then(|| loss.clone().into_scalar::<f32>());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(lr, model, grads);
-        ema_model = ema::update(ema_model, &model, cfg.ema_decay);
+        ema_model = ema::update(ema_model, &model, ema::warmup_decay(cfg.ema_decay, state.step));
         state.step += 1;
         bar.inc(1);
 
