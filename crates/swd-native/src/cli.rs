@@ -73,6 +73,10 @@ pub enum Command {
         upsample: String,
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceArg,
+        /// Run the schedule once untimed first (shader compilation, allocations), so the printed
+        /// step times are steady-state.
+        #[arg(long)]
+        warmup: bool,
         /// Output PNG file.
         #[arg(long)]
         out: PathBuf,

@@ -66,6 +66,9 @@ fn init_info_generate() {
         assert_eq!(img, (2 * side + 2, side), "two images side by side with a gap");
     }
 
+    let warm = run(&["generate", "--model", m, "--prompt", "cat", "--warmup", "--out", dir.join("w.png").to_str().unwrap()]);
+    assert!(warm.status.success() && stdout(&warm).contains("after one warm-up run"), "{}", stderr(&warm));
+
     // Same seed, same bytes.
     let a = dir.join("a.png");
     let b = dir.join("b.png");

@@ -26,6 +26,7 @@ pub struct Args {
     pub count: usize,
     pub upsample: String,
     pub device: DeviceArg,
+    pub warmup: bool,
     pub out: PathBuf,
 }
 
@@ -54,23 +55,31 @@ pub fn run(args: Args) -> Result<()> {
     let cond = t2i.encode(&vec![args.prompt.as_str(); args.count], &device)?;
     let uncond = t2i.encode(&vec![""; args.count], &device)?;
     sync(&device)?;
+    let text_ms = start.elapsed().as_secs_f64() * 1e3;
+    let sampler = || {
+        Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(args.seed, args.count), &device)
+            .with_guidance(&uncond, cfg)
+            .with_upsample(upsample)
+    };
+    if args.warmup {
+        sampler().run(|_| {});
+        sync(&device)?;
+    }
     println!(
-        "{} on {}: {} image(s), schedule {} ({} steps), cfg {cfg}, seed {}",
+        "{} on {}: {} image(s), schedule {} ({} steps), cfg {cfg}, seed {}{}",
         dir.display(),
         device::describe(args.device, &device),
         args.count,
         schedule,
         schedule.steps(),
-        args.seed
+        args.seed,
+        if args.warmup { ", after one warm-up run" } else { "" }
     );
-    println!("text encoder  {:8.1} ms", start.elapsed().as_secs_f64() * 1e3);
+    println!("text encoder  {text_ms:8.1} ms");
     let mut last = Instant::now();
     let mut steps_ms = 0.0;
     let mut sync_error = None;
-    let sampler = Sampler::new(&t2i.model, schedule, &cond, BatchNoise::new(args.seed, args.count), &device)
-        .with_guidance(&uncond, cfg)
-        .with_upsample(upsample);
-    let images = sampler.run(|step| {
+    let images = sampler().run(|step| {
         if let Err(e) = sync(&device) {
             sync_error.get_or_insert(e);
         }
