@@ -71,10 +71,6 @@ impl BatchNoise {
         Self { streams: (0..batch as u64).map(|b| NoiseRng::new(seed.wrapping_add(b))).collect() }
     }
 
-    pub fn batch(&self) -> usize {
-        self.streams.len()
-    }
-
     /// Standard normal noise `[B, channels, size, size]`.
     pub fn image(&mut self, channels: usize, size: usize, device: &Device) -> Tensor<4> {
         let per = channels * size * size;

@@ -71,10 +71,6 @@ impl<'a, D: Denoiser> Sampler<'a, D> {
         self
     }
 
-    pub fn schedule(&self) -> &ScaleSchedule {
-        &self.schedule
-    }
-
     fn guided_velocity(&self, x: Tensor<4>, sigma: f32) -> Tensor<4> {
         let v = self.denoiser.velocity(x.clone(), sigma, self.cond);
         match self.guidance {

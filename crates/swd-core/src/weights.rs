@@ -189,9 +189,3 @@ fn summarise(items: &[String]) -> Vec<String> {
     }
     out
 }
-
-/// The metadata map of a safetensors file.
-pub fn metadata(bytes: &[u8]) -> Result<HashMap<String, String>> {
-    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| Error::Weights(format!("not a valid safetensors file: {e}")))?;
-    Ok(meta.metadata().clone().unwrap_or_default())
-}

@@ -19,31 +19,6 @@ pub struct TextEmbedding {
     pub pooled: Tensor<2>,
 }
 
-impl TextEmbedding {
-    /// Stacks two conditionings along the batch (e.g. conditional and unconditional).
-    pub fn cat(a: &Self, b: &Self) -> Self {
-        Self {
-            tokens: Tensor::cat(vec![a.tokens.clone(), b.tokens.clone()], 0),
-            bias: Tensor::cat(vec![a.bias.clone(), b.bias.clone()], 0),
-            pooled: Tensor::cat(vec![a.pooled.clone(), b.pooled.clone()], 0),
-        }
-    }
-
-    /// Repeats each conditioning `n` times along the batch: `[B,…] → [B·n,…]`.
-    pub fn repeat(&self, n: usize) -> Self {
-        let rep4 = |t: &Tensor<4>| {
-            let [b, x, y, l] = t.dims();
-            t.clone().unsqueeze_dim::<5>(1).repeat_dim(1, n).reshape([b * n, x, y, l])
-        };
-        let [b, l, d] = self.tokens.dims();
-        Self {
-            tokens: self.tokens.clone().unsqueeze_dim::<4>(1).repeat_dim(1, n).reshape([b * n, l, d]),
-            bias: rep4(&self.bias),
-            pooled: self.pooled.clone().unsqueeze_dim::<3>(1).repeat_dim(1, n).reshape([b * n, d]),
-        }
-    }
-}
-
 #[derive(Module, Debug)]
 pub struct TextEncoder {
     pub token_embedding: Embedding,
