@@ -101,12 +101,16 @@ fn toml_from(text: &str) -> TeacherConfig {
 }
 
 fn run(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool) -> anyhow::Result<swd_train::teacher::TrainSummary> {
+    run_from(cfg, data, out, resume, None)
+}
+
+fn run_from(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool, init: Option<PathBuf>) -> anyhow::Result<swd_train::teacher::TrainSummary> {
     train(TrainOptions {
         config: cfg,
         data: data.to_path_buf(),
         out: out.to_path_buf(),
         resume,
-        init: None,
+        init,
         device: common::cpu(),
         stop: Arc::new(AtomicBool::new(false)),
         progress: false,
@@ -140,6 +144,13 @@ fn tiny_teacher_learns_and_its_model_folder_loads() {
     // A finished run refuses to be overwritten by a new one.
     let err = run(tiny_config(60), &data, &out, false).unwrap_err().to_string();
     assert!(err.contains("--resume"), "{err}");
+
+    // A new run can start from the trained weights: its first loss is already low.
+    let continued = scratch("train-continued");
+    run_from(tiny_config(2), &data, &continued, false, Some(out.join("model"))).unwrap();
+    assert!(losses(&continued)[0] < first, "starting from trained weights should beat a fresh start");
+    let err = run_from(tiny_config(2), &data, &continued, true, Some(out.join("model"))).unwrap_err().to_string();
+    assert!(err.contains("cannot be combined with --resume"), "{err}");
 }
 
 #[test]

@@ -102,21 +102,13 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
 
     // Model, EMA, optimizer, RNG: fresh or from the checkpoint.
     plain.seed(cfg.seed);
-    let fresh = match &opts.init {
-        Some(dir) => {
-            let start = TextToImage::from_files(&fsutil::read_model(dir)?, &device)?;
-            if start.tokenizer.to_json() != tokenizer.to_json() {
-                bail!("--init model {} was trained with another tokenizer than the dataset's", dir.display());
-            }
-            model_config = ModelConfig { default_schedule: model_config.default_schedule, default_cfg: model_config.default_cfg, ..start.config };
-            start.model
-        }
-        None => SwdModel::new(&model_config, &device),
-    };
     let mut optimizer = AdamWConfig::new()
         .with_weight_decay(cfg.weight_decay)
         .with_grad_clipping(Some(GradientClippingConfig::Norm(cfg.grad_clip)))
         .init();
+    if opts.resume && opts.init.is_some() {
+        bail!("--init starts a new run; it cannot be combined with --resume");
+    }
     let (mut model, mut ema_model, mut state) = if opts.resume {
         let saved: TeacherConfig = toml::from_str(&std::fs::read_to_string(&config_path).with_context(|| format!("cannot resume: {} is missing", config_path.display()))?)?;
         // Only the step count may change (to extend a run).
@@ -124,6 +116,10 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
             bail!("cannot resume: the config differs from the run's {} (only steps may change)", config_path.display());
         }
         let ck = checkpoint::load(&opts.out)?;
+        // The run's own architecture (it may have started from an --init model).
+        let run_config = opts.out.join("model").join(swd_core::model::CONFIG_FILE);
+        model_config = ModelConfig::from_json(&std::fs::read(&run_config).with_context(|| format!("cannot read {}", run_config.display()))?)?;
+        let fresh = SwdModel::new(&model_config, &device);
         let model = param_ids::assign(weights::load(fresh, &ck.model_weights)?, 0);
         let ema_model = weights::load(SwdModel::new(&model_config, &plain), &ck.ema_weights)?;
         optimizer = optimizer.load_record(ck.optimizer);
@@ -132,6 +128,17 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         if opts.out.join("checkpoint").exists() {
             bail!("{} already holds a run; pass --resume to continue it or choose another --out", opts.out.display());
         }
+        let fresh = match &opts.init {
+            Some(dir) => {
+                let start = TextToImage::from_files(&fsutil::read_model(dir)?, &device)?;
+                if start.tokenizer.to_json() != tokenizer.to_json() {
+                    bail!("--init model {} was trained with another tokenizer than the dataset's", dir.display());
+                }
+                model_config = ModelConfig { default_schedule: model_config.default_schedule, default_cfg: model_config.default_cfg, ..start.config };
+                start.model
+            }
+            None => SwdModel::new(&model_config, &device),
+        };
         fsutil::write_atomic(&config_path, cfg.to_toml().as_bytes())?;
         let model = param_ids::assign(fresh, 0);
         let ema_model = model.valid();
