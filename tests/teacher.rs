@@ -137,6 +137,8 @@ fn tiny_teacher_learns_and_its_model_folder_loads() {
     let last = l[l.len() - 10..].iter().sum::<f64>() / 10.0;
     assert!(last < 0.8 * first, "loss should fall: first 10 {first:.4}, last 10 {last:.4}");
     assert!(out.join("samples/step_000060.png").is_file());
+    let prompts = std::fs::read_to_string(out.join("samples/prompts.txt")).unwrap();
+    assert_eq!(prompts.lines().count(), 4, "{prompts}");
     assert!(out.join("config.toml").is_file());
     let files = swd_train::fsutil::read_model(&out.join("model")).unwrap();
     let t2i = TextToImage::from_files(&files, &common::cpu()).unwrap();

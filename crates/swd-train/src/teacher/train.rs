@@ -58,16 +58,18 @@ fn log_line(path: &Path, value: serde_json::Value) -> Result<()> {
     Ok(())
 }
 
-/// The fixed prompts of the progress grids: the first captions of distinct base emoji.
+/// The fixed prompts of the progress grids: `n` training captions of distinct emoji, spread
+/// evenly over the dataset.
 fn sample_prompts(ds: &Dataset, n: usize) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    ds.records
+    let distinct: Vec<&str> = ds
+        .records
         .iter()
-        .filter(|r| r.split == "train" && seen.insert((r.base.clone(), r.style.clone())))
-        .step_by((ds.len() / n.max(1) / 2).max(1))
-        .take(n)
-        .map(|r| r.caption.clone())
-        .collect()
+        .filter(|r| r.split == "train" && seen.insert((r.base.as_str(), r.style.as_str())))
+        .map(|r| r.caption.as_str())
+        .collect();
+    let stride = (distinct.len() / n.max(1)).max(1);
+    distinct.into_iter().step_by(stride).take(n).map(str::to_string).collect()
 }
 
 fn sample_grid(t2i: &TextToImage, prompts: &[String], schedule: &ScaleSchedule, cfg: f32, device: &Device, path: &Path) -> Result<()> {
@@ -145,6 +147,9 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         (model, ema_model, State { step: 0, rng: NoiseRng::new(cfg.seed ^ 0x5eed) })
     };
     let prompts_fixed = sample_prompts(&ds, cfg.sample_prompts);
+    let samples_dir = opts.out.join("samples");
+    std::fs::create_dir_all(&samples_dir).with_context(|| format!("cannot create {}", samples_dir.display()))?;
+    fsutil::write_atomic(&samples_dir.join("prompts.txt"), (prompts_fixed.join("\n") + "\n").as_bytes())?;
 
     let bar = if opts.progress { ProgressBar::new(cfg.steps as u64) } else { ProgressBar::hidden() };
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}").expect("template").progress_chars("=> "));
@@ -160,7 +165,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
     };
     let samples = |ema_model: &SwdModel, step: usize| -> Result<()> {
         let t2i = TextToImage { config: model_config.clone(), tokenizer: tokenizer.clone(), model: ema_model.clone() };
-        let path = opts.out.join("samples").join(format!("step_{step:06}.png"));
+        let path = samples_dir.join(format!("step_{step:06}.png"));
         sample_grid(&t2i, &prompts_fixed, &sample_schedule, cfg.sample_cfg, &plain, &path)
     };
 
