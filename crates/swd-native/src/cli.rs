@@ -49,13 +49,16 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Generate images from a prompt and write them as one PNG (a grid when --count > 1).
+    /// Generate images from a prompt (or a file of prompts) and write them as one PNG grid.
     Generate {
         /// Model folder (default: the shipped model in models/default).
         #[arg(long)]
         model: Option<PathBuf>,
+        #[arg(long, required_unless_present = "prompts", conflicts_with = "prompts")]
+        prompt: Option<String>,
+        /// Text file with one prompt per line: one grid cell per prompt (times --count).
         #[arg(long)]
-        prompt: String,
+        prompts: Option<PathBuf>,
         /// swd4, swd6, full4, euler:N[@SIZE] or swd:SCALES@SIGMAS (default: the model's own).
         #[arg(long)]
         schedule: Option<String>,
@@ -65,7 +68,7 @@ pub enum Command {
         cfg: Option<f32>,
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Number of images; image i uses seed + i.
+        /// Images per prompt; image i of the grid uses seed + i.
         #[arg(long, default_value_t = 1)]
         count: usize,
         /// How x0 is upsampled between scales: bicubic, bilinear or nearest.

@@ -69,6 +69,15 @@ fn init_info_generate() {
     let warm = run(&["generate", "--model", m, "--prompt", "cat", "--warmup", "--out", dir.join("w.png").to_str().unwrap()]);
     assert!(warm.status.success() && stdout(&warm).contains("after one warm-up run"), "{}", stderr(&warm));
 
+    // A prompts file: one cell per line (blank lines skipped) times --count; 3 × 2 = 6 cells
+    // → a 3 × 2 grid.
+    let prompts = dir.join("prompts.txt");
+    std::fs::write(&prompts, "3d emoji: red apple\n\nflat emoji: cat\ndog\n").unwrap();
+    let grid = dir.join("grid.png");
+    let out = run(&["generate", "--model", m, "--prompts", prompts.to_str().unwrap(), "--count", "2", "--schedule", "euler:2@16", "--out", grid.to_str().unwrap()]);
+    assert!(out.status.success() && stdout(&out).contains("6 image(s)"), "{}", stderr(&out));
+    assert_eq!(image_dims(&grid), (3 * 18 - 2, 2 * 18 - 2));
+
     // Same seed, same bytes.
     let a = dir.join("a.png");
     let b = dir.join("b.png");
@@ -105,6 +114,12 @@ fn errors_are_one_clear_line() {
     assert_clean_error(&generate(&["--upsample", "cubic"]), "unknown upsample mode 'cubic'");
     assert_clean_error(&run(&["generate", "--model", m, "--prompt", "cat", "--out", "x.jpg"]), "must end in .png");
     assert_clean_error(&run(&["generate", "--model", "/nonexistent/model", "--prompt", "cat", "--out", p]), "does not exist");
+    let empty = dir.join("empty.txt");
+    std::fs::write(&empty, "\n  \n").unwrap();
+    assert_clean_error(&run(&["generate", "--model", m, "--prompts", empty.to_str().unwrap(), "--out", p]), "has no prompts");
+    assert_clean_error(&run(&["generate", "--model", m, "--prompts", "/nonexistent/p.txt", "--out", p]), "cannot read --prompts");
+    let out = run(&["generate", "--model", m, "--prompt", "cat", "--prompts", empty.to_str().unwrap(), "--out", p]);
+    assert!(!out.status.success() && stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
     let long = "a".repeat(2000);
     assert_clean_error(&run(&["generate", "--model", m, "--prompt", &long, "--out", p]), "longer than 1000");
 

@@ -19,7 +19,8 @@ const MAX_COUNT: usize = 256;
 
 pub struct Args {
     pub model: Option<PathBuf>,
-    pub prompt: String,
+    pub prompt: Option<String>,
+    pub prompts: Option<PathBuf>,
     pub schedule: Option<String>,
     pub cfg: Option<f32>,
     pub seed: u64,
@@ -34,9 +35,7 @@ pub fn run(args: Args) -> Result<()> {
     if args.count == 0 || args.count > MAX_COUNT {
         bail!("--count must be between 1 and {MAX_COUNT}, got {}", args.count);
     }
-    if args.prompt.chars().count() > MAX_PROMPT_CHARS {
-        bail!("--prompt is longer than {MAX_PROMPT_CHARS} characters");
-    }
+    let prompts = prompt_list(&args)?;
     let upsample: UpsampleMode = args.upsample.parse()?;
     let dir = model_dir::resolve(args.model)?;
     let files = fsutil::read_model(&dir)?;
@@ -52,12 +51,13 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     let start = Instant::now();
-    let cond = t2i.encode(&vec![args.prompt.as_str(); args.count], &device)?;
-    let uncond = t2i.encode(&vec![""; args.count], &device)?;
+    let n = prompts.len();
+    let cond = t2i.encode(&prompts, &device)?;
+    let uncond = t2i.encode(&vec![""; n], &device)?;
     sync(&device)?;
     let text_ms = start.elapsed().as_secs_f64() * 1e3;
     let sampler = || {
-        Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(args.seed, args.count), &device)
+        Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(args.seed, n), &device)
             .with_guidance(&uncond, cfg)
             .with_upsample(upsample)
     };
@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Result<()> {
         "{} on {}: {} image(s), schedule {} ({} steps), cfg {cfg}, seed {}{}",
         dir.display(),
         device::describe(args.device, &device),
-        args.count,
+        n,
         schedule,
         schedule.steps(),
         args.seed,
@@ -95,6 +95,29 @@ pub fn run(args: Args) -> Result<()> {
     image_io::save_png(images, &args.out)?;
     println!("wrote {}", args.out.display());
     Ok(())
+}
+
+/// The grid's prompts: `--prompt`, or the non-empty lines of `--prompts`, each `--count` times.
+fn prompt_list(args: &Args) -> Result<Vec<String>> {
+    let base: Vec<String> = match (&args.prompt, &args.prompts) {
+        (Some(p), _) => vec![p.clone()],
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read --prompts {}: {e}", path.display()))?;
+            text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+        }
+        (None, None) => bail!("give --prompt or --prompts"),
+    };
+    if base.is_empty() {
+        bail!("--prompts file has no prompts");
+    }
+    if let Some(long) = base.iter().find(|p| p.chars().count() > MAX_PROMPT_CHARS) {
+        bail!("prompt '{}…' is longer than {MAX_PROMPT_CHARS} characters", long.chars().take(40).collect::<String>());
+    }
+    let all: Vec<String> = base.iter().flat_map(|p| std::iter::repeat_n(p.clone(), args.count)).collect();
+    if all.len() > MAX_COUNT {
+        bail!("{} images requested; at most {MAX_COUNT} per grid", all.len());
+    }
+    Ok(all)
 }
 
 fn sync(device: &burn::tensor::Device) -> Result<()> {

@@ -14,8 +14,8 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { preset, out, captions, seed, f16, force } => init::run(preset, &out, captions.as_deref(), seed, f16, force),
-        Command::Generate { model, prompt, schedule, cfg, seed, count, upsample, device, warmup, out } => {
-            generate::run(generate::Args { model, prompt, schedule, cfg, seed, count, upsample, device, warmup, out })
+        Command::Generate { model, prompt, prompts, schedule, cfg, seed, count, upsample, device, warmup, out } => {
+            generate::run(generate::Args { model, prompt, prompts, schedule, cfg, seed, count, upsample, device, warmup, out })
         }
         Command::Data { command } => data::run(command),
         Command::TrainTeacher { config, data, out, resume, init, device, steps } => {
