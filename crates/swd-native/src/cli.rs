@@ -112,6 +112,33 @@ pub enum Command {
         #[arg(long)]
         steps: Option<usize>,
     },
+    /// Distil a teacher into a few-step student: SwD (swd4, swd6) or the full-resolution DMD2
+    /// baseline (full4), same loop and losses.
+    Distill {
+        /// Teacher model folder (e.g. models/default).
+        #[arg(long)]
+        teacher: PathBuf,
+        /// Dataset folder from `data build` (real images for the inputs and the critic).
+        #[arg(long)]
+        data: PathBuf,
+        /// TOML config (configs/distill-tiny.toml, -demo).
+        #[arg(long)]
+        config: PathBuf,
+        /// Student schedule: swd4, swd6, full4 or swd:SCALES@SIGMAS (default: the config's).
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Run folder: config.toml, log.jsonl, samples/, checkpoint/, model/.
+        #[arg(long)]
+        out: PathBuf,
+        /// Continue the run in --out from its last checkpoint.
+        #[arg(long)]
+        resume: bool,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceArg,
+        /// Override the config's step count (e.g. to extend a run).
+        #[arg(long)]
+        steps: Option<usize>,
+    },
     /// Copy a model folder with its weights stored as f16 (for shipping) or f32.
     Export {
         #[arg(long)]

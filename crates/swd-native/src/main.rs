@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod device;
+mod interrupt;
 mod model_dir;
 
 use clap::Parser;

@@ -120,6 +120,11 @@ fn errors_are_one_clear_line() {
     assert_clean_error(&run(&["generate", "--model", m, "--prompts", "/nonexistent/p.txt", "--out", p]), "cannot read --prompts");
     let out = run(&["generate", "--model", m, "--prompt", "cat", "--prompts", empty.to_str().unwrap(), "--out", p]);
     assert!(!out.status.success() && stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+    assert_clean_error(&run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", "/nonexistent/d.toml", "--out", p]), "cannot read config");
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/distill-tiny.toml");
+    let cfg = cfg.to_str().unwrap();
+    assert_clean_error(&run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", cfg, "--schedule", "euler:4", "--out", p]), "Euler schedule");
+    assert_clean_error(&run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", cfg, "--out", p]), "does not exist");
     let long = "a".repeat(2000);
     assert_clean_error(&run(&["generate", "--model", m, "--prompt", &long, "--out", p]), "longer than 1000");
 

@@ -1,7 +1,9 @@
 //! SwD training, native only: the emoji dataset pipeline, teacher training, checkpoints and
 //! run folders. Model and schedule code lives in `swd-core`.
 
+pub mod checkpoint;
 pub mod data;
+pub mod distill;
 pub mod ema;
 pub mod fsutil;
 pub mod image_io;

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 mod data;
+mod distill;
 mod export;
 mod generate;
 mod info;
@@ -20,6 +21,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Data { command } => data::run(command),
         Command::TrainTeacher { config, data, out, resume, init, device, steps } => {
             train_teacher::run(train_teacher::Args { config, data, out, resume, init, device, steps })
+        }
+        Command::Distill { teacher, data, config, schedule, out, resume, device, steps } => {
+            distill::run(distill::Args { teacher, data, config, schedule, out, resume, device, steps })
         }
         Command::Export { model, out, dtype } => export::run(&model, &out, &dtype),
         Command::Info { model } => info::run(model),

@@ -1,14 +1,12 @@
 //! `swd-native train-teacher`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use swd_train::teacher::{train, TeacherConfig, TrainOptions};
 
 use crate::cli::DeviceArg;
-use crate::device;
+use crate::{device, interrupt};
 
 pub struct Args {
     pub config: PathBuf,
@@ -26,13 +24,7 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(steps) = steps {
         config.steps = steps;
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    ctrlc::set_handler(move || {
-        eprintln!("stopping after this step (checkpoint follows)…");
-        flag.store(true, Ordering::SeqCst);
-    })
-    .context("cannot install the Ctrl-C handler")?;
+    let stop = interrupt::stop_flag()?;
     let device = device::device(device_arg);
     println!("training {} teacher on {} → {}", config.preset, device::describe(device_arg, &device), out.display());
     let summary = train(TrainOptions {

@@ -52,7 +52,7 @@ fn prompts(ds: &Dataset, indices: &[usize], rng: &mut NoiseRng, dropout: f64) ->
         .collect()
 }
 
-fn log_line(path: &Path, value: serde_json::Value) -> Result<()> {
+pub(crate) fn log_line(path: &Path, value: serde_json::Value) -> Result<()> {
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
     writeln!(f, "{value}")?;
     Ok(())
@@ -60,7 +60,7 @@ fn log_line(path: &Path, value: serde_json::Value) -> Result<()> {
 
 /// The fixed prompts of the progress grids: `n` training captions of distinct emoji, spread
 /// evenly over the dataset.
-fn sample_prompts(ds: &Dataset, n: usize) -> Vec<String> {
+pub(crate) fn sample_prompts(ds: &Dataset, n: usize) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     let distinct: Vec<&str> = ds
         .records
@@ -72,7 +72,7 @@ fn sample_prompts(ds: &Dataset, n: usize) -> Vec<String> {
     distinct.into_iter().step_by(stride).take(n).map(str::to_string).collect()
 }
 
-fn sample_grid(t2i: &TextToImage, prompts: &[String], schedule: &ScaleSchedule, cfg: f32, device: &Device, path: &Path) -> Result<()> {
+pub(crate) fn sample_grid(t2i: &TextToImage, prompts: &[String], schedule: &ScaleSchedule, cfg: f32, device: &Device, path: &Path) -> Result<()> {
     let cond = t2i.encode(prompts, device)?;
     let uncond = t2i.encode(&vec![""; prompts.len()], device)?;
     let images = Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(0, prompts.len()), device)

@@ -1,0 +1,125 @@
+//! The losses of one distillation step, for the critic and for the student.
+
+use anyhow::Result;
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use swd_core::nn::TextEmbedding;
+use swd_core::noise::NoiseRng;
+use swd_core::{flow, Denoiser, SwdModel, TextToImage};
+
+use super::critic::Critic;
+use super::inputs::{normal, sigmas};
+use super::losses::{dmd_loss, dmd_target, gan_discriminator_loss, gan_generator_loss, patch_loss};
+use super::DistillConfig;
+
+/// One batch at scale index `k`: prompts, the real images at s_k and the generator's input.
+pub struct StepInput {
+    pub prompts: Vec<String>,
+    /// `[B, C, s_k, s_k]` real images (area-downsampled).
+    pub real: Tensor<4>,
+    /// `[B, C, s_k, s_k]` generator input at σ_k (plain device).
+    pub x_in: Tensor<4>,
+    pub sigma: f32,
+}
+
+/// Encodes prompts with `model`'s own text encoder on `device` (tokenizer from `t2i`).
+pub fn encode(model: &SwdModel, t2i: &TextToImage, prompts: &[String], device: &Device) -> Result<TextEmbedding> {
+    let (ids, mask) = t2i.tokenizer.encode_batch(prompts, t2i.config.text.max_tokens)?.to_tensors(device);
+    Ok(model.text_encoder.forward(ids, mask))
+}
+
+fn per_image(s: Tensor<1>) -> Tensor<4> {
+    let [b] = s.dims();
+    s.reshape([b, 1, 1, 1])
+}
+
+/// The critic's losses: (total, diffusion, discriminator if on). The fake score learns the
+/// student's samples with the x0-parameterised diffusion loss over `fake_sigma`; the head tells
+/// noised real from noised student samples. Only `critic` is tracked (autodiff device).
+pub fn critic_loss(
+    critic: &Critic,
+    student: &SwdModel,
+    t2i: &TextToImage,
+    input: &StepInput,
+    cfg: &DistillConfig,
+    rng: &mut NoiseRng,
+    device: &Device,
+) -> Result<(Tensor<1>, Tensor<1>, Option<Tensor<1>>)> {
+    let plain = input.x_in.device();
+    let text_s = encode(student, t2i, &input.prompts, &plain)?;
+    let x0_hat = input.x_in.clone() - student.velocity(input.x_in.clone(), input.sigma, &text_s) * input.sigma;
+    let [b, c, h, w] = x0_hat.dims();
+    let text_c = encode(&critic.fake, t2i, &input.prompts, device)?;
+    let sig_f = sigmas(rng, b, cfg.fake_sigma, device);
+    let x0_hat = x0_hat.autodiff();
+    let xt = flow::add_noise(x0_hat.clone(), normal(rng, [b, c, h, w], device), sig_f.clone());
+    let (x0_pred, out_fake) = critic.forward(xt, sig_f, &text_c);
+    let diffusion = (x0_pred - x0_hat).powi_scalar(2).mean();
+    if cfg.w_fake_disc == 0.0 || cfg.w_gan == 0.0 {
+        return Ok((diffusion.clone(), diffusion, None));
+    }
+    let sig_r = sigmas(rng, b, cfg.fake_sigma, device);
+    let real = flow::add_noise(input.real.clone().autodiff(), normal(rng, [b, c, h, w], device), sig_r.clone());
+    let out_real = critic.fake.forward(real, sig_r, &text_c);
+    let disc = gan_discriminator_loss(critic.head.forward(out_fake.features), critic.head.forward(out_real.features));
+    Ok((diffusion.clone() + disc.clone() * cfg.w_fake_disc, diffusion, Some(disc)))
+}
+
+/// The student's loss w_dmd·DMD + w_gan·GAN + w_patch·patch and its named terms. Only
+/// `student` is tracked: the teacher is plain, the critic is read frozen.
+pub fn generator_loss(
+    student: &SwdModel,
+    critic: &Critic,
+    teacher: &TextToImage,
+    input: &StepInput,
+    cfg: &DistillConfig,
+    rng: &mut NoiseRng,
+    device: &Device,
+) -> Result<(Tensor<1>, Vec<(&'static str, Tensor<1>)>)> {
+    let plain = input.x_in.device();
+    let [b, c, h, w] = input.x_in.dims();
+    let text_s = encode(student, teacher, &input.prompts, device)?;
+    let sig_k = Tensor::<1>::full([b], input.sigma, device);
+    let x_in = input.x_in.clone().autodiff();
+    let x0_hat = x_in.clone() - student.forward(x_in, sig_k.clone(), &text_s).velocity * per_image(sig_k);
+    let mut total = Tensor::<1>::zeros([1], device);
+    let mut terms = Vec::new();
+    if cfg.w_dmd > 0.0 {
+        let critic_valid = critic.valid();
+        let sig_d = sigmas(rng, b, cfg.dmd_sigma, &plain);
+        let x0_plain = x0_hat.clone().inner();
+        let xd = flow::add_noise(x0_plain.clone(), normal(rng, [b, c, h, w], &plain), sig_d.clone());
+        let cond = encode(&teacher.model, teacher, &input.prompts, &plain)?;
+        let uncond = encode(&teacher.model, teacher, &vec![String::new(); b], &plain)?;
+        let v_c = teacher.model.forward(xd.clone(), sig_d.clone(), &cond).velocity;
+        let v_u = teacher.model.forward(xd.clone(), sig_d.clone(), &uncond).velocity;
+        let v = v_u.clone() + (v_c - v_u) * cfg.teacher_cfg;
+        let x0_real = xd.clone() - v * per_image(sig_d.clone());
+        let text_f = encode(&critic_valid.fake, teacher, &input.prompts, &plain)?;
+        let (x0_fake, _) = critic_valid.forward(xd, sig_d, &text_f);
+        let dmd = dmd_loss(x0_hat.clone(), dmd_target(x0_plain, x0_real, x0_fake).autodiff());
+        total = total + dmd.clone() * cfg.w_dmd;
+        terms.push(("dmd", dmd));
+    }
+    if cfg.w_patch > 0.0 || cfg.w_gan > 0.0 {
+        // Features of the frozen critic: gradients reach x̂0, never the critic.
+        let frozen = critic.clone().no_grad();
+        let text_f = encode(&frozen.fake, teacher, &input.prompts, device)?;
+        let sig_p = sigmas(rng, b, cfg.patch_sigma, device);
+        let eps = normal(rng, [b, c, h, w], device);
+        let fake_features = frozen.fake.forward(flow::add_noise(x0_hat, eps.clone(), sig_p.clone()), sig_p.clone(), &text_f).features;
+        if cfg.w_patch > 0.0 {
+            let real = flow::add_noise(input.real.clone().autodiff(), eps, sig_p.clone());
+            let real_features = frozen.fake.forward(real, sig_p, &text_f).features.detach();
+            let patch = patch_loss(real_features, fake_features.clone(), cfg.patch_kernel, cfg.patch_pooling, cfg.patch_huber_c, cfg.patch_rbf_bandwidth);
+            total = total + patch.clone() * cfg.w_patch;
+            terms.push(("patch", patch));
+        }
+        if cfg.w_gan > 0.0 {
+            let gan = gan_generator_loss(frozen.head.forward(fake_features));
+            total = total + gan.clone() * cfg.w_gan;
+            terms.push(("gan", gan));
+        }
+    }
+    Ok((total, terms))
+}
