@@ -145,9 +145,58 @@ pub enum Command {
         model: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// f16 or f32.
+        /// f16 or f32 (swd format only).
         #[arg(long, default_value = "f16")]
         dtype: String,
+        /// swd (a model folder) or safetensors-pytorch (one .safetensors file in PyTorch's
+        /// layout, for tools/reference).
+        #[arg(long, default_value = "swd")]
+        format: String,
+    },
+    /// Build a model folder from PyTorch weights (.pt/.pth state dict or .safetensors) with the
+    /// reference's parameter names; never executes pickled code.
+    Import {
+        /// PyTorch weights.
+        #[arg(long)]
+        from: PathBuf,
+        /// The model's config.json.
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        tokenizer: PathBuf,
+        /// Output model folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep tensors the file lacks (or whose shape differs) at random init instead of failing.
+        #[arg(long)]
+        allow_partial: bool,
+        /// f16 or f32 weights in the model folder.
+        #[arg(long, default_value = "f32")]
+        dtype: String,
+    },
+    /// Time generation per schedule after warm-up (batch-1 latency, batch-N throughput) next to
+    /// the teacher's euler:32 with guidance; one table, optionally JSON.
+    Bench {
+        /// Model folder to time (default: models/default).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Teacher folder for the euler:32 + CFG row (default: --model itself).
+        #[arg(long)]
+        teacher: Option<PathBuf>,
+        /// Comma-separated schedules to time with --model.
+        #[arg(long, default_value = "full4,swd4,swd6")]
+        schedules: String,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceArg,
+        /// Batch-1 timings per schedule (the median is reported).
+        #[arg(long, default_value_t = 10)]
+        repeats: usize,
+        /// Batch size of the throughput column.
+        #[arg(long, default_value_t = 16)]
+        batch: usize,
+        /// Also write the table as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Print a model folder's config, parameter count and size.
     Info {

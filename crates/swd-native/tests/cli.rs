@@ -78,6 +78,28 @@ fn init_info_generate() {
     assert!(out.status.success() && stdout(&out).contains("6 image(s)"), "{}", stderr(&out));
     assert_eq!(image_dims(&grid), (3 * 18 - 2, 2 * 18 - 2));
 
+    // bench: one row per schedule plus the teacher's, ratios against full4, JSON for tools.
+    let json_path = dir.join("bench.json");
+    let out = run(&["bench", "--model", m, "--schedules", "full4,swd4", "--repeats", "1", "--batch", "2", "--json", json_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bench: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let rows = bench["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["schedule"].as_str().unwrap()).collect();
+    assert_eq!(names, ["euler:32", "full4", "swd4"]);
+    assert_eq!(rows[0]["nfe"], 64, "teacher with guidance: two evaluations per step");
+    assert!((rows[1]["speedup_vs_full4"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert!(rows.iter().all(|r| r["ms_per_image"].as_f64().unwrap() > 0.0 && r["images_per_s"].as_f64().unwrap() > 0.0));
+
+    // export to PyTorch's layout and import it back: the same weights.
+    let pt = dir.join("weights.safetensors");
+    let out = run(&["export", "--model", m, "--format", "safetensors-pytorch", "--out", pt.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let back = dir.join("back");
+    let (cfg, tok) = (model.join("config.json"), model.join("tokenizer.json"));
+    let out = run(&["import", "--from", pt.to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--tokenizer", tok.to_str().unwrap(), "--out", back.to_str().unwrap()]);
+    assert!(out.status.success() && stdout(&out).contains("applied"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(back.join("model.safetensors")).unwrap(), std::fs::read(model.join("model.safetensors")).unwrap());
+
     // Same seed, same bytes.
     let a = dir.join("a.png");
     let b = dir.join("b.png");
@@ -125,6 +147,8 @@ fn errors_are_one_clear_line() {
     let cfg = cfg.to_str().unwrap();
     assert_clean_error(&run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", cfg, "--schedule", "euler:4", "--out", p]), "Euler schedule");
     assert_clean_error(&run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", cfg, "--out", p]), "does not exist");
+    assert_clean_error(&run(&["export", "--model", m, "--format", "onnx", "--out", p]), "unknown --format 'onnx'");
+    assert_clean_error(&run(&["bench", "--model", m, "--repeats", "0"]), "--repeats and --batch");
     let long = "a".repeat(2000);
     assert_clean_error(&run(&["generate", "--model", m, "--prompt", &long, "--out", p]), "longer than 1000");
 

@@ -7,5 +7,6 @@ pub mod distill;
 pub mod ema;
 pub mod fsutil;
 pub mod image_io;
+pub mod import;
 pub mod param_ids;
 pub mod teacher;

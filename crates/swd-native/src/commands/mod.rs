@@ -1,9 +1,11 @@
 //! One file per subcommand.
 
+mod bench;
 mod data;
 mod distill;
 mod export;
 mod generate;
+mod import;
 mod info;
 mod init;
 mod train_teacher;
@@ -25,7 +27,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Distill { teacher, data, config, schedule, out, resume, device, steps } => {
             distill::run(distill::Args { teacher, data, config, schedule, out, resume, device, steps })
         }
-        Command::Export { model, out, dtype } => export::run(&model, &out, &dtype),
+        Command::Export { model, out, dtype, format } => export::run(&model, &out, &dtype, &format),
+        Command::Import { from, config, tokenizer, out, allow_partial, dtype } => import::run(&from, &config, &tokenizer, &out, allow_partial, &dtype),
+        Command::Bench { model, teacher, schedules, device, repeats, batch, json } => {
+            bench::run(bench::Args { model, teacher, schedules, device, repeats, batch, json })
+        }
         Command::Info { model } => info::run(model),
     }
 }

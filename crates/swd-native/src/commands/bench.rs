@@ -1,0 +1,131 @@
+//! `swd-native bench`: one table of generation speed per schedule, measured in one run on one
+//! device after warm-up: batch-1 latency (median) and batch-N throughput, with the ratios
+//! against the full-resolution 4-step baseline and the teacher.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use burn::tensor::Device;
+use serde_json::json;
+use swd_core::noise::BatchNoise;
+use swd_core::{SamplerKind, Sampler, ScaleSchedule, TextToImage};
+use swd_train::fsutil;
+
+use crate::cli::DeviceArg;
+use crate::{device, model_dir};
+
+/// The teacher's reference schedule: 32 Euler steps with guidance.
+const TEACHER_SCHEDULE: &str = "euler:32";
+const PROMPT: &str = "3d emoji: red apple";
+
+pub struct Args {
+    pub model: Option<PathBuf>,
+    pub teacher: Option<PathBuf>,
+    pub schedules: String,
+    pub device: DeviceArg,
+    pub repeats: usize,
+    pub batch: usize,
+    pub json: Option<PathBuf>,
+}
+
+/// Seconds for one generation of `batch` images (text encoding included), synchronised.
+fn generate_once(t2i: &TextToImage, schedule: &ScaleSchedule, cfg: f32, batch: usize, device: &Device) -> Result<f64> {
+    let start = Instant::now();
+    let cond = t2i.encode(&vec![PROMPT; batch], device)?;
+    let uncond = t2i.encode(&vec![""; batch], device)?;
+    let images = Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(0, batch), device)
+        .with_guidance(&uncond, cfg)
+        .run(|_| {});
+    drop(images);
+    device.sync().map_err(|e| anyhow::anyhow!("device error: {e:?}"))?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+struct Row {
+    name: String,
+    steps: usize,
+    nfe: usize,
+    pixel_cost: f64,
+    ms_per_image: f64,
+    images_per_s: f64,
+}
+
+fn load(dir: &Path, device: &Device) -> Result<TextToImage> {
+    Ok(TextToImage::from_files(&fsutil::read_model(dir)?, device)?)
+}
+
+pub fn run(args: Args) -> Result<()> {
+    if args.repeats == 0 || args.batch == 0 {
+        bail!("--repeats and --batch must be ≥ 1");
+    }
+    let dir = model_dir::resolve(args.model)?;
+    let dev = device::device(args.device);
+    let model = load(&dir, &dev)?;
+    let teacher = match &args.teacher {
+        Some(t) => load(t, &dev)?,
+        None => model.clone(),
+    };
+    let mut jobs: Vec<(String, &TextToImage, ScaleSchedule, f32)> =
+        vec![(TEACHER_SCHEDULE.to_string(), &teacher, ScaleSchedule::parse(TEACHER_SCHEDULE)?, teacher.config.default_cfg)];
+    for name in args.schedules.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let schedule = ScaleSchedule::parse(name)?;
+        let cfg = match schedule.kind {
+            SamplerKind::Euler => model.config.default_cfg,
+            SamplerKind::FewStep => 1.0,
+        };
+        jobs.push((name.to_string(), &model, schedule, cfg));
+    }
+    println!("bench {} on {} (teacher {}), batch 1 × {} and batch {} × {}", dir.display(), device::describe(args.device, &dev),
+        args.teacher.as_deref().unwrap_or(&dir).display(), args.repeats, args.batch, args.repeats.div_ceil(3).max(3));
+    let mut rows = Vec::new();
+    for (name, t2i, schedule, cfg) in jobs {
+        generate_once(t2i, &schedule, cfg, 1, &dev)?;
+        generate_once(t2i, &schedule, cfg, args.batch, &dev)?;
+        let one = median((0..args.repeats).map(|_| generate_once(t2i, &schedule, cfg, 1, &dev)).collect::<Result<_>>()?);
+        let many = median((0..args.repeats.div_ceil(3).max(3)).map(|_| generate_once(t2i, &schedule, cfg, args.batch, &dev)).collect::<Result<_>>()?);
+        let guided = cfg != 1.0 && schedule.kind == SamplerKind::Euler;
+        let row = Row {
+            steps: schedule.steps(),
+            nfe: schedule.steps() * if guided { 2 } else { 1 },
+            pixel_cost: schedule.pixel_cost(),
+            ms_per_image: one * 1e3,
+            images_per_s: args.batch as f64 / many,
+            name,
+        };
+        println!("  {:<10} {:>9.1} ms/image {:>8.2} images/s", row.name, row.ms_per_image, row.images_per_s);
+        rows.push(row);
+    }
+    let full4 = rows.iter().find(|r| r.name == "full4").map(|r| r.ms_per_image);
+    let teacher_ms = rows[0].ms_per_image;
+    let ratio = |base: Option<f64>, r: &Row| base.map(|b| b / r.ms_per_image);
+    println!("\n| schedule | steps | NFE | pixel cost | ms/image (batch 1) | images/s (batch {}) | vs full4 | vs teacher |", args.batch);
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        let fmt = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.2}×"));
+        println!("| {} | {} | {} | {:.2} | {:.1} | {:.2} | {} | {} |", r.name, r.steps, r.nfe, r.pixel_cost, r.ms_per_image, r.images_per_s,
+            fmt(ratio(full4, r)), fmt(ratio(Some(teacher_ms), r)));
+    }
+    if let Some(path) = args.json {
+        let value = json!({
+            "device": device::describe(args.device, &dev),
+            "model": dir.display().to_string(),
+            "teacher": args.teacher.as_deref().unwrap_or(&dir).display().to_string(),
+            "batch": args.batch,
+            "peak_memory_bytes": null,
+            "rows": rows.iter().map(|r| json!({
+                "schedule": r.name, "steps": r.steps, "nfe": r.nfe, "pixel_cost": r.pixel_cost,
+                "ms_per_image": r.ms_per_image, "images_per_s": r.images_per_s,
+                "speedup_vs_full4": ratio(full4, r), "speedup_vs_teacher": ratio(Some(teacher_ms), r),
+            })).collect::<Vec<_>>(),
+        });
+        fsutil::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
