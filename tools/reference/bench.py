@@ -1,6 +1,6 @@
 """PyTorch speed peer of `swd-native generate`/`bench`: the same schedules with the same weights.
 
-Batch-1 latency (median of --repeats after warm-up) and batch-16 throughput per schedule; the
+Batch-1 latency (median of --repeats after warm-up) and batch-N throughput per schedule; the
 teacher runs euler:32 with CFG (two evaluations per step), like swd's sampler.
 
     python bench.py --model models/default --device cuda --json bench_torch.json
@@ -22,6 +22,7 @@ def main():
     p.add_argument("--model", required=True, type=Path, help="swd model folder")
     p.add_argument("--device", default="cpu")
     p.add_argument("--repeats", type=int, default=10)
+    p.add_argument("--batch", type=int, default=16, help="batch size of the throughput column")
     p.add_argument("--bf16", action="store_true", help="autocast to bf16 (default: f32 without TF32, like burn)")
     p.add_argument("--json", type=Path)
     args = p.parse_args()
@@ -50,17 +51,17 @@ def main():
     for name in SCHEDULES:
         for _ in range(2):
             run(name, 1)
-            run(name, 16)
+            run(name, args.batch)
         ms = 1000 * statistics.median(run(name, 1) for _ in range(args.repeats))
-        ips = 16 / statistics.median(run(name, 16) for _ in range(max(3, args.repeats // 3)))
+        ips = args.batch / statistics.median(run(name, args.batch) for _ in range(max(3, args.repeats // 3)))
         rows.append({"schedule": name, "ms_per_image": round(ms, 2), "images_per_s": round(ips, 1)})
-        print(f"{name:10s} {ms:9.2f} ms/image (batch 1) {ips:9.1f} images/s (batch 16)", flush=True)
+        print(f"{name:10s} {ms:9.2f} ms/image (batch 1) {ips:9.1f} images/s (batch {args.batch})", flush=True)
     base = {r["schedule"]: r for r in rows}
     for r in rows:
         r["speedup_vs_full4"] = round(base["full4"]["ms_per_image"] / r["ms_per_image"], 2)
         r["speedup_vs_teacher"] = round(base["euler:32"]["ms_per_image"] / r["ms_per_image"], 2)
     device = torch.cuda.get_device_name() if dev.type == "cuda" else "cpu"
-    result = {"device": device, "torch": torch.__version__, "bf16": args.bf16, "model": str(args.model), "rows": rows}
+    result = {"device": device, "torch": torch.__version__, "bf16": args.bf16, "batch": args.batch, "model": str(args.model), "rows": rows}
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -98,7 +98,11 @@ fn init_info_generate() {
     let (cfg, tok) = (model.join("config.json"), model.join("tokenizer.json"));
     let out = run(&["import", "--from", pt.to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--tokenizer", tok.to_str().unwrap(), "--out", back.to_str().unwrap()]);
     assert!(out.status.success() && stdout(&out).contains("applied"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(back.join("model.safetensors")).unwrap(), std::fs::read(model.join("model.safetensors")).unwrap());
+    let (x, y) = (dir.join("orig.png"), dir.join("back.png"));
+    for (mdir, png) in [(m, &x), (back.to_str().unwrap(), &y)] {
+        assert!(run(&["generate", "--model", mdir, "--prompt", "cat", "--schedule", "swd4", "--out", png.to_str().unwrap()]).status.success());
+    }
+    assert_eq!(std::fs::read(&x).unwrap(), std::fs::read(&y).unwrap(), "the round-tripped model draws the same image");
 
     // Same seed, same bytes.
     let a = dir.join("a.png");

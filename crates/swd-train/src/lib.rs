@@ -10,3 +10,4 @@ pub mod image_io;
 pub mod import;
 pub mod param_ids;
 pub mod teacher;
+pub mod toml_config;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use swd_core::ScaleSchedule;
 
@@ -39,14 +39,11 @@ pub struct TeacherConfig {
 
 impl TeacherConfig {
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
-        let config: Self = toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
-        config.validate().with_context(|| format!("invalid config {}", path.display()))?;
-        Ok(config)
+        crate::toml_config::load(path, Self::validate)
     }
 
     pub fn to_toml(&self) -> String {
-        toml::to_string_pretty(self).expect("config serialises")
+        crate::toml_config::to_toml(self)
     }
 
     pub fn validate(&self) -> Result<()> {
