@@ -170,3 +170,31 @@ fn bad_setups_give_clear_errors() {
     let err = run(tiny_config(), &scratch("no-teacher"), &data, &out, false).unwrap_err().to_string();
     assert!(err.contains("does not exist") || err.contains("no-teacher"), "{err}");
 }
+
+#[test]
+fn lora_trains_only_adapters_resumes_exactly_and_ships_merged() {
+    let (data, teacher) = setup("lora");
+    let cfg = DistillConfig { lora_rank: 2, lora_alpha: 2.0, ..tiny_config() };
+    let straight = scratch("lora-straight");
+    run(cfg.clone(), &teacher, &data, &straight, false).unwrap();
+    let split = scratch("lora-split");
+    run(DistillConfig { steps: 2, ..cfg.clone() }, &teacher, &data, &split, false).unwrap();
+    run(cfg.clone(), &teacher, &data, &split, true).unwrap();
+    let read = |d: &Path| std::fs::read(d.join("checkpoint/student.safetensors")).unwrap();
+    assert_eq!(read(&straight), read(&split), "resume continues exactly with adapters");
+    // The checkpoint holds adapters; the shipped folder has them merged into a plain model.
+    let names: Vec<String> = swd::weights::parse(&read(&straight)).unwrap().names().into_iter().map(String::from).collect();
+    assert!(names.iter().any(|n| n.contains(".lora.")), "adapters in the checkpoint");
+    let files = swd_train::fsutil::read_model(&straight.join("model")).unwrap();
+    TextToImage::from_files(&files, &common::cpu()).expect("merged model loads as a plain model");
+    assert_ne!(model_bytes(&straight.join("model")), model_bytes(&teacher), "the adapters changed the function");
+    // Frozen base: every non-adapter tensor of the student checkpoint equals the teacher's.
+    let ck = read(&straight);
+    let teacher_bytes = model_bytes(&teacher);
+    let (ck, base) = (swd::weights::parse(&ck).unwrap(), swd::weights::parse(&teacher_bytes).unwrap());
+    for name in names.iter().filter(|n| !n.contains(".lora.")) {
+        assert_eq!(ck.tensor(name).unwrap().data(), base.tensor(name).unwrap().data(), "{name} must stay frozen");
+    }
+    let err = DistillConfig { lora_rank: 4, lora_alpha: 0.0, ..tiny_config() }.validate().unwrap_err().to_string();
+    assert!(err.contains("lora_alpha"), "{err}");
+}

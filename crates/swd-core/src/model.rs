@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::nn::{TextEmbedding, TextEncoder, UNet, UNetOutput};
+use crate::nn::{LoraConfig, SpatialTransformer, TextEmbedding, TextEncoder, TokenBlock, UNet, UNetOutput};
 use crate::sampler::Denoiser;
 use crate::weights::{self, StoreDtype};
 use crate::{Error, ModelConfig, Result, TextTokenizer};
@@ -29,6 +29,32 @@ impl SwdModel {
             text_encoder: config.text.init(device),
             unet: config.unet.init(config.image_channels, config.text.width, device),
         }
+    }
+
+    /// Adds zero-initialised LoRA adapters to every attention and MLP projection.
+    pub fn with_lora(self, config: LoraConfig, device: &Device) -> Self {
+        self.map_blocks(|b| b.with_lora(config, device))
+    }
+
+    /// Folds every adapter into its projection: a plain model computing the same function.
+    pub fn merge_lora(self) -> Self {
+        self.map_blocks(TokenBlock::merge_lora)
+    }
+
+    /// Applies `f` to every token block (text encoder and the UNet's transformers).
+    fn map_blocks(self, mut f: impl FnMut(TokenBlock) -> TokenBlock) -> Self {
+        let mut text_encoder = self.text_encoder;
+        text_encoder.blocks = text_encoder.blocks.into_iter().map(&mut f).collect();
+        let mut unet = self.unet;
+        let mut st = |s: SpatialTransformer| SpatialTransformer { block: f(s.block), ..s };
+        for level in &mut unet.down {
+            level.attn = std::mem::take(&mut level.attn).into_iter().map(&mut st).collect();
+        }
+        for level in &mut unet.up {
+            level.attn = std::mem::take(&mut level.attn).into_iter().map(&mut st).collect();
+        }
+        unet.mid_attn = st(unet.mid_attn);
+        Self { text_encoder, unet }
     }
 
     /// `x`: `[B, C, H, W]`, `sigma`: `[B]` → velocity and named features.

@@ -5,6 +5,8 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
+use super::lora::{adapted, Lora, LoraConfig};
+
 /// `dim`: query width; `context_dim`: key/value source width.
 #[derive(Debug, Clone)]
 pub struct AttentionConfig {
@@ -20,6 +22,16 @@ pub struct Attention {
     pub to_v: Linear,
     pub to_out: Linear,
     pub heads: usize,
+    /// Adapters on q, k, v, out (distillation with LoRA); none in a plain model.
+    pub lora: Option<AttentionLora>,
+}
+
+#[derive(Module, Debug)]
+pub struct AttentionLora {
+    pub q: Lora,
+    pub k: Lora,
+    pub v: Lora,
+    pub out: Lora,
 }
 
 impl AttentionConfig {
@@ -30,6 +42,7 @@ impl AttentionConfig {
             to_v: LinearConfig::new(self.context_dim, self.dim).with_bias(false).init(device),
             to_out: LinearConfig::new(self.dim, self.dim).init(device),
             heads: self.heads,
+            lora: None,
         }
     }
 }
@@ -42,16 +55,43 @@ impl Attention {
         let m = context.dims()[1];
         let h = self.heads;
         let split = |t: Tensor<3>, len: usize| t.reshape([b, len, h, d / h]).swap_dims(1, 2);
-        let q = split(self.to_q.forward(x), n);
-        let k = split(self.to_k.forward(context.clone()), m);
-        let v = split(self.to_v.forward(context), m);
+        let lora = self.lora.as_ref();
+        let q = split(adapted(&self.to_q, lora.map(|l| &l.q), x), n);
+        let k = split(adapted(&self.to_k, lora.map(|l| &l.k), context.clone()), m);
+        let v = split(adapted(&self.to_v, lora.map(|l| &l.v), context), m);
         let scores = q.matmul(k.swap_dims(2, 3)) * (1.0 / ((d / h) as f64).sqrt());
         let scores = match bias {
             Some(bias) => scores + bias,
             None => scores,
         };
         let out = softmax(scores, 3).matmul(v); // [B, h, N, d/h]
-        self.to_out.forward(out.swap_dims(1, 2).reshape([b, n, d]))
+        adapted(&self.to_out, lora.map(|l| &l.out), out.swap_dims(1, 2).reshape([b, n, d]))
+    }
+
+    /// Adds zero-initialised adapters to every projection.
+    pub fn with_lora(self, config: LoraConfig, device: &Device) -> Self {
+        let lora = AttentionLora {
+            q: config.init(&self.to_q, device),
+            k: config.init(&self.to_k, device),
+            v: config.init(&self.to_v, device),
+            out: config.init(&self.to_out, device),
+        };
+        Self { lora: Some(lora), ..self }
+    }
+
+    /// Folds the adapters into the projections and drops them.
+    pub fn merge_lora(self) -> Self {
+        match self.lora {
+            None => self,
+            Some(l) => Self {
+                to_q: l.q.merge(self.to_q),
+                to_k: l.k.merge(self.to_k),
+                to_v: l.v.merge(self.to_v),
+                to_out: l.out.merge(self.to_out),
+                heads: self.heads,
+                lora: None,
+            },
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The networks' layers, one per file.
 
 pub mod attention;
+pub mod lora;
 pub mod mlp;
 pub mod resblock;
 pub mod sampling;
@@ -10,8 +11,9 @@ pub mod timestep;
 pub mod token_block;
 pub mod unet;
 
-pub use attention::{Attention, AttentionConfig};
-pub use mlp::{Mlp, MlpConfig};
+pub use attention::{Attention, AttentionConfig, AttentionLora};
+pub use lora::{Lora, LoraConfig};
+pub use mlp::{Mlp, MlpConfig, MlpLora};
 pub use resblock::{ResBlock, ResBlockConfig};
 pub use sampling::{Downsample, DownsampleConfig, Upsample, UpsampleConfig};
 pub use spatial_transformer::{SpatialTransformer, SpatialTransformerConfig};

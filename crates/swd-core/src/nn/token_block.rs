@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::{Attention, AttentionConfig, Mlp, MlpConfig};
+use super::{Attention, AttentionConfig, LoraConfig, Mlp, MlpConfig};
 
 #[derive(Debug, Clone)]
 pub struct TokenBlockConfig {
@@ -54,5 +54,21 @@ impl TokenBlock {
             x = x.clone() + cross.forward(norm.forward(x), ctx.clone(), Some(bias.clone()));
         }
         x.clone() + self.mlp.forward(self.norm2.forward(x))
+    }
+}
+
+impl TokenBlock {
+    /// Adapters on the self-attention, cross-attention and MLP projections.
+    pub fn with_lora(self, config: LoraConfig, device: &Device) -> Self {
+        Self {
+            attn: self.attn.with_lora(config, device),
+            cross: self.cross.map(|c| c.with_lora(config, device)),
+            mlp: self.mlp.with_lora(config, device),
+            ..self
+        }
+    }
+
+    pub fn merge_lora(self) -> Self {
+        Self { attn: self.attn.merge_lora(), cross: self.cross.map(Attention::merge_lora), mlp: self.mlp.merge_lora(), ..self }
     }
 }

@@ -33,6 +33,12 @@ pub struct DistillConfig {
     pub weight_decay: f32,
     /// Gradient-norm clipping, both optimisers.
     pub grad_clip: f32,
+    /// LoRA rank of the student's attention/MLP adapters; 0 = full fine-tuning.
+    #[serde(default)]
+    pub lora_rank: usize,
+    /// LoRA scale numerator (update scale = alpha / rank).
+    #[serde(default)]
+    pub lora_alpha: f32,
     /// Critic updates per generator update (two-time-scale rule).
     pub fake_updates_per_step: usize,
     pub scale_order: ScaleOrder,
@@ -100,6 +106,9 @@ impl DistillConfig {
         }
         if self.w_dmd + self.w_gan + self.w_patch == 0.0 {
             bail!("every generator loss weight is 0: nothing to train");
+        }
+        if self.lora_rank > 0 && !(self.lora_alpha > 0.0 && self.lora_alpha.is_finite()) {
+            bail!("lora_alpha must be a positive number when lora_rank > 0");
         }
         if self.log_every == 0 || self.sample_every == 0 || self.checkpoint_every == 0 {
             bail!("log_every, sample_every and checkpoint_every must be > 0");

@@ -14,7 +14,7 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use swd_core::nn::TextEmbedding;
+use swd_core::nn::{LoraConfig, TextEmbedding};
 use swd_core::noise::NoiseRng;
 use swd_core::resize::{upsample, UpsampleMode};
 use swd_core::weights::{self, StoreDtype};
@@ -115,8 +115,16 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
     };
     let mut opt_student = adam().init();
     let mut opt_critic = adam().init();
-    // Student and fake score start as trainable copies of the teacher.
-    let fresh_student = || TextToImage::from_files(&teacher_files, &device).map(|t| t.model);
+    // Student and fake score start as trainable copies of the teacher; with LoRA the student's
+    // base weights are frozen and only its zero-initialised adapters train.
+    let fresh_critic = || TextToImage::from_files(&teacher_files, &device).map(|t| t.model);
+    let fresh_student = || -> Result<SwdModel> {
+        let model = fresh_critic()?;
+        Ok(match cfg.lora_rank {
+            0 => model,
+            rank => model.no_grad().with_lora(LoraConfig { rank, alpha: cfg.lora_alpha }, &device),
+        })
+    };
     let (mut student, mut critic, mut state) = if opts.resume {
         let saved: DistillConfig = toml::from_str(&std::fs::read_to_string(&config_path).with_context(|| format!("cannot resume: {} is missing", config_path.display()))?)?;
         if (DistillConfig { steps: cfg.steps, ..saved }) != *cfg {
@@ -124,7 +132,7 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
         }
         let ck = Saved::open(&opts.out)?;
         let student = param_ids::assign(weights::load(fresh_student()?, &ck.read(STUDENT)?)?, 0);
-        let critic = Critic::from_teacher(fresh_student()?, &teacher.config, &device);
+        let critic = Critic::from_teacher(fresh_critic()?, &teacher.config, &device);
         let critic = param_ids::assign(weights::load(critic, &ck.read(CRITIC)?)?, CRITIC_IDS);
         opt_student = opt_student.load_record(ck.optimizer(OPT_STUDENT)?);
         opt_critic = opt_critic.load_record(ck.optimizer(OPT_CRITIC)?);
@@ -135,7 +143,7 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
         }
         fsutil::write_atomic(&config_path, cfg.to_toml().as_bytes())?;
         let student = param_ids::assign(fresh_student()?, 0);
-        let critic = param_ids::assign(Critic::from_teacher(fresh_student()?, &teacher.config, &device), CRITIC_IDS);
+        let critic = param_ids::assign(Critic::from_teacher(fresh_critic()?, &teacher.config, &device), CRITIC_IDS);
         (student, critic, State { step: 0, rng: NoiseRng::new(cfg.seed ^ 0xd157) })
     };
 
@@ -145,7 +153,7 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
     let samples_dir = opts.out.join("samples");
     std::fs::create_dir_all(&samples_dir).with_context(|| format!("cannot create {}", samples_dir.display()))?;
     fsutil::write_atomic(&samples_dir.join("prompts.txt"), (prompts_fixed.join("\n") + "\n").as_bytes())?;
-    let student_t2i = |student: &SwdModel| TextToImage { config: student_config.clone(), tokenizer: teacher.tokenizer.clone(), model: student.valid() };
+    let student_t2i = |student: &SwdModel| TextToImage { config: student_config.clone(), tokenizer: teacher.tokenizer.clone(), model: student.valid().merge_lora() };
     let save_all = |student: &SwdModel, critic: &Critic, os: burn::optim::OptimizerRecord, oc: burn::optim::OptimizerRecord, state: &State| -> Result<()> {
         let files = vec![
             (STUDENT, weights::to_safetensors(&student.valid(), StoreDtype::F32, HashMap::new())?),
