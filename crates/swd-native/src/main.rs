@@ -9,6 +9,13 @@ mod model_dir;
 use clap::Parser;
 
 fn main() {
+    // `swd-native info | head`: a closed pipe ends the program quietly, as for other Unix tools,
+    // instead of a failed println! surfacing as an internal error.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Errors are reported as one line; a panic (a bug) gets one line too, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         let msg = info
