@@ -113,9 +113,15 @@ impl TextToImage {
 
     /// Encodes prompts (the empty prompt is the unconditional one).
     pub fn encode<S: AsRef<str>>(&self, prompts: &[S], device: &Device) -> Result<TextEmbedding> {
+        self.encode_with(&self.model, prompts, device)
+    }
+
+    /// Encodes prompts with this model's tokenizer and `model`'s text encoder (a network of the
+    /// same architecture, e.g. a student or fake score being distilled from this one).
+    pub fn encode_with<S: AsRef<str>>(&self, model: &SwdModel, prompts: &[S], device: &Device) -> Result<TextEmbedding> {
         let batch = self.tokenizer.encode_batch(prompts, self.config.text.max_tokens)?;
         let (ids, mask) = batch.to_tensors(device);
-        Ok(self.model.text_encoder.forward(ids, mask))
+        Ok(model.text_encoder.forward(ids, mask))
     }
 }
 

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use swd_core::model::{CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE};
-use swd_core::ModelFiles;
+use burn::tensor::Device;
+use swd_core::{ModelFiles, TextToImage};
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a crash never leaves a
 /// half-written file in place of a good one.
@@ -26,6 +27,11 @@ pub fn read_model(dir: &Path) -> Result<ModelFiles> {
         std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
     };
     Ok(ModelFiles { config: read(CONFIG_FILE)?, tokenizer: read(TOKENIZER_FILE)?, weights: read(WEIGHTS_FILE)? })
+}
+
+/// Loads a model folder onto `device`.
+pub fn load_model(dir: &Path, device: &Device) -> Result<TextToImage> {
+    Ok(TextToImage::from_files(&read_model(dir)?, device)?)
 }
 
 /// Writes a model folder, each file atomically.

@@ -2,7 +2,7 @@
 //! device after warm-up: batch-1 latency (median) and batch-N throughput, with the ratios
 //! against the full-resolution 4-step baseline and the teacher.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
@@ -56,19 +56,15 @@ struct Row {
     images_per_s: f64,
 }
 
-fn load(dir: &Path, device: &Device) -> Result<TextToImage> {
-    Ok(TextToImage::from_files(&fsutil::read_model(dir)?, device)?)
-}
-
 pub fn run(args: Args) -> Result<()> {
     if args.repeats == 0 || args.batch == 0 {
         bail!("--repeats and --batch must be ≥ 1");
     }
     let dir = model_dir::resolve(args.model)?;
     let dev = device::device(args.device);
-    let model = load(&dir, &dev)?;
+    let model = fsutil::load_model(&dir, &dev)?;
     let teacher = match &args.teacher {
-        Some(t) => load(t, &dev)?,
+        Some(t) => fsutil::load_model(t, &dev)?,
         None => model.clone(),
     };
     let mut jobs: Vec<(String, &TextToImage, ScaleSchedule, f32)> =
@@ -81,14 +77,15 @@ pub fn run(args: Args) -> Result<()> {
         };
         jobs.push((name.to_string(), &model, schedule, cfg));
     }
-    println!("bench {} on {} (teacher {}), batch 1 × {} and batch {} × {}", dir.display(), device::describe(args.device, &dev),
-        args.teacher.as_deref().unwrap_or(&dir).display(), args.repeats, args.batch, args.repeats.div_ceil(3).max(3));
+    let batch_repeats = args.repeats.div_ceil(3).max(3);
+    println!("bench {} on {} (teacher {}), batch 1 × {} and batch {} × {batch_repeats}", dir.display(), device::describe(args.device, &dev),
+        args.teacher.as_deref().unwrap_or(&dir).display(), args.repeats, args.batch);
     let mut rows = Vec::new();
     for (name, t2i, schedule, cfg) in jobs {
         generate_once(t2i, &schedule, cfg, 1, &dev)?;
         generate_once(t2i, &schedule, cfg, args.batch, &dev)?;
         let one = median((0..args.repeats).map(|_| generate_once(t2i, &schedule, cfg, 1, &dev)).collect::<Result<_>>()?);
-        let many = median((0..args.repeats.div_ceil(3).max(3)).map(|_| generate_once(t2i, &schedule, cfg, args.batch, &dev)).collect::<Result<_>>()?);
+        let many = median((0..batch_repeats).map(|_| generate_once(t2i, &schedule, cfg, args.batch, &dev)).collect::<Result<_>>()?);
         let guided = cfg != 1.0 && schedule.kind == SamplerKind::Euler;
         let row = Row {
             steps: schedule.steps(),

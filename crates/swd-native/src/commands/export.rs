@@ -6,7 +6,6 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use burn::tensor::Device;
 use swd_core::weights::StoreDtype;
-use swd_core::TextToImage;
 use swd_train::{fsutil, import};
 
 pub fn run(model: &Path, out: &Path, dtype: &str, format: &str) -> Result<()> {
@@ -14,7 +13,7 @@ pub fn run(model: &Path, out: &Path, dtype: &str, format: &str) -> Result<()> {
     if model.canonicalize().ok() == out.canonicalize().ok() {
         bail!("--out must differ from --model");
     }
-    let t2i = TextToImage::from_files(&fsutil::read_model(model)?, &Device::flex())?;
+    let t2i = fsutil::load_model(model, &Device::flex())?;
     match format {
         "swd" => {
             let files = t2i.to_files(dtype)?;

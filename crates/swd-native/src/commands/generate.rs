@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use swd_core::noise::BatchNoise;
 use swd_core::resize::UpsampleMode;
-use swd_core::{SamplerKind, Sampler, ScaleSchedule, TextToImage};
+use swd_core::{SamplerKind, Sampler, ScaleSchedule};
 
 use crate::cli::DeviceArg;
 use swd_train::{fsutil, image_io};
@@ -38,9 +38,8 @@ pub fn run(args: Args) -> Result<()> {
     let prompts = prompt_list(&args)?;
     let upsample: UpsampleMode = args.upsample.parse()?;
     let dir = model_dir::resolve(args.model)?;
-    let files = fsutil::read_model(&dir)?;
     let device = device::device(args.device);
-    let t2i = TextToImage::from_files(&files, &device)?;
+    let t2i = fsutil::load_model(&dir, &device)?;
     let schedule = ScaleSchedule::parse(args.schedule.as_deref().unwrap_or(&t2i.config.default_schedule))?;
     let cfg = args.cfg.unwrap_or(match schedule.kind {
         SamplerKind::Euler => t2i.config.default_cfg,

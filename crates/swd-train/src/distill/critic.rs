@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use swd_core::nn::{TextEmbedding, UNetOutput};
-use swd_core::{ModelConfig, SwdModel};
+use swd_core::{flow, ModelConfig, SwdModel};
 
 use super::disc_head::{DiscHead, DiscHeadConfig};
 
@@ -24,7 +24,6 @@ impl Critic {
     /// x0 predicted by the fake score: `x`: `[B, C, H, W]`, `sigma`: `[B]`.
     pub fn forward(&self, x: Tensor<4>, sigma: Tensor<1>, text: &TextEmbedding) -> (Tensor<4>, UNetOutput) {
         let out = self.fake.forward(x.clone(), sigma.clone(), text);
-        let [b] = sigma.dims();
-        (x - out.velocity.clone() * sigma.reshape([b, 1, 1, 1]), out)
+        (flow::x0_from_velocity(x, out.velocity.clone(), sigma), out)
     }
 }

@@ -3,7 +3,6 @@
 use anyhow::Result;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use swd_core::nn::TextEmbedding;
 use swd_core::noise::NoiseRng;
 use swd_core::{flow, Denoiser, SwdModel, TextToImage};
 
@@ -22,17 +21,6 @@ pub struct StepInput {
     pub sigma: f32,
 }
 
-/// Encodes prompts with `model`'s own text encoder on `device` (tokenizer from `t2i`).
-pub fn encode(model: &SwdModel, t2i: &TextToImage, prompts: &[String], device: &Device) -> Result<TextEmbedding> {
-    let (ids, mask) = t2i.tokenizer.encode_batch(prompts, t2i.config.text.max_tokens)?.to_tensors(device);
-    Ok(model.text_encoder.forward(ids, mask))
-}
-
-fn per_image(s: Tensor<1>) -> Tensor<4> {
-    let [b] = s.dims();
-    s.reshape([b, 1, 1, 1])
-}
-
 /// The critic's losses: (total, diffusion, discriminator if on). The fake score learns the
 /// student's samples with the x0-parameterised diffusion loss over `fake_sigma`; the head tells
 /// noised real from noised student samples. Only `critic` is tracked (autodiff device).
@@ -46,10 +34,10 @@ pub fn critic_loss(
     device: &Device,
 ) -> Result<(Tensor<1>, Tensor<1>, Option<Tensor<1>>)> {
     let plain = input.x_in.device();
-    let text_s = encode(student, t2i, &input.prompts, &plain)?;
+    let text_s = t2i.encode_with(student, &input.prompts, &plain)?;
     let x0_hat = input.x_in.clone() - student.velocity(input.x_in.clone(), input.sigma, &text_s) * input.sigma;
     let [b, c, h, w] = x0_hat.dims();
-    let text_c = encode(&critic.fake, t2i, &input.prompts, device)?;
+    let text_c = t2i.encode_with(&critic.fake, &input.prompts, device)?;
     let sig_f = sigmas(rng, b, cfg.fake_sigma, device);
     let x0_hat = x0_hat.autodiff();
     let xt = flow::add_noise(x0_hat.clone(), normal(rng, [b, c, h, w], device), sig_f.clone());
@@ -78,10 +66,10 @@ pub fn generator_loss(
 ) -> Result<(Tensor<1>, Vec<(&'static str, Tensor<1>)>)> {
     let plain = input.x_in.device();
     let [b, c, h, w] = input.x_in.dims();
-    let text_s = encode(student, teacher, &input.prompts, device)?;
+    let text_s = teacher.encode_with(student, &input.prompts, device)?;
     let sig_k = Tensor::<1>::full([b], input.sigma, device);
     let x_in = input.x_in.clone().autodiff();
-    let x0_hat = x_in.clone() - student.forward(x_in, sig_k.clone(), &text_s).velocity * per_image(sig_k);
+    let x0_hat = flow::x0_from_velocity(x_in.clone(), student.forward(x_in, sig_k.clone(), &text_s).velocity, sig_k);
     let mut total = Tensor::<1>::zeros([1], device);
     let mut terms = Vec::new();
     if cfg.w_dmd > 0.0 {
@@ -89,13 +77,13 @@ pub fn generator_loss(
         let sig_d = sigmas(rng, b, cfg.dmd_sigma, &plain);
         let x0_plain = x0_hat.clone().inner();
         let xd = flow::add_noise(x0_plain.clone(), normal(rng, [b, c, h, w], &plain), sig_d.clone());
-        let cond = encode(&teacher.model, teacher, &input.prompts, &plain)?;
-        let uncond = encode(&teacher.model, teacher, &vec![String::new(); b], &plain)?;
+        let cond = teacher.encode(&input.prompts, &plain)?;
+        let uncond = teacher.encode(&vec![""; b], &plain)?;
         let v_c = teacher.model.forward(xd.clone(), sig_d.clone(), &cond).velocity;
         let v_u = teacher.model.forward(xd.clone(), sig_d.clone(), &uncond).velocity;
         let v = v_u.clone() + (v_c - v_u) * cfg.teacher_cfg;
-        let x0_real = xd.clone() - v * per_image(sig_d.clone());
-        let text_f = encode(&critic_valid.fake, teacher, &input.prompts, &plain)?;
+        let x0_real = flow::x0_from_velocity(xd.clone(), v, sig_d.clone());
+        let text_f = teacher.encode_with(&critic_valid.fake, &input.prompts, &plain)?;
         let (x0_fake, _) = critic_valid.forward(xd, sig_d, &text_f);
         let dmd = dmd_loss(x0_hat.clone(), dmd_target(x0_plain, x0_real, x0_fake).autodiff());
         total = total + dmd.clone() * cfg.w_dmd;
@@ -104,7 +92,7 @@ pub fn generator_loss(
     if cfg.w_patch > 0.0 || cfg.w_gan > 0.0 {
         // Features of the frozen critic: gradients reach x̂0, never the critic.
         let frozen = critic.clone().no_grad();
-        let text_f = encode(&frozen.fake, teacher, &input.prompts, device)?;
+        let text_f = teacher.encode_with(&frozen.fake, &input.prompts, device)?;
         let sig_p = sigmas(rng, b, cfg.patch_sigma, device);
         let eps = normal(rng, [b, c, h, w], device);
         let fake_features = frozen.fake.forward(flow::add_noise(x0_hat, eps.clone(), sig_p.clone()), sig_p.clone(), &text_f).features;

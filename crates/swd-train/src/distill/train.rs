@@ -22,7 +22,7 @@ use swd_core::{Denoiser, ScaleSchedule, SwdModel, TextToImage};
 
 use super::critic::Critic;
 use super::inputs::{normal, scale_index, scale_input};
-use super::step::{critic_loss, encode, generator_loss, StepInput};
+use super::step::{critic_loss, generator_loss, StepInput};
 use super::DistillConfig;
 use crate::checkpoint::{self, Saved, State};
 use crate::data::Dataset;
@@ -200,7 +200,7 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
             let eps = normal(rng, [b, channels, s, s], &plain);
             let (real, x_in) = scale_input(batch.images, &schedule, k, eps);
             let x_in = if cfg.backward_simulation && k > 0 {
-                let text = encode(student_valid, &teacher, &batch.prompts, &plain)?;
+                let text = teacher.encode_with(student_valid, &batch.prompts, &plain)?;
                 simulated_input(student_valid, &text, &schedule, k, rng, &plain)
             } else {
                 x_in

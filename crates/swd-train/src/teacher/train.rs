@@ -132,7 +132,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         }
         let fresh = match &opts.init {
             Some(dir) => {
-                let start = TextToImage::from_files(&fsutil::read_model(dir)?, &device)?;
+                let start = fsutil::load_model(dir, &device)?;
                 if start.tokenizer.to_json() != tokenizer.to_json() {
                     bail!("--init model {} was trained with another tokenizer than the dataset's", dir.display());
                 }
