@@ -82,6 +82,12 @@ impl<'a, D: Denoiser> Sampler<'a, D> {
         }
     }
 
+    /// The input of the next step once at least one step has run (`[B, C, s, s]` at the next
+    /// scale): what the generator sees there when it is fed its own samples.
+    pub fn into_next_input(self) -> Option<Tensor<4>> {
+        self.x
+    }
+
     /// Runs the next network evaluation; `None` once the schedule is done.
     pub fn next_step(&mut self) -> Option<Step> {
         let i = self.index;
@@ -123,5 +129,37 @@ impl<'a, D: Denoiser> Sampler<'a, D> {
             out = Some(step.x0);
         }
         out.expect("validated schedules have at least one step")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// v = 0: every step predicts x0 = x.
+    struct Still;
+
+    impl Denoiser for Still {
+        type Cond = ();
+        fn velocity(&self, x: Tensor<4>, _: f32, _: &()) -> Tensor<4> {
+            x.zeros_like()
+        }
+        fn channels(&self) -> usize {
+            3
+        }
+    }
+
+    #[test]
+    fn next_input_is_at_the_next_scale_after_each_step() {
+        let device = Device::flex();
+        let fresh = || Sampler::new(&Still, ScaleSchedule::swd4(), &(), BatchNoise::new(0, 2), &device);
+        assert!(fresh().into_next_input().is_none(), "nothing drawn before the first step");
+        for (k, size) in [(1, 40), (2, 48), (3, 64)] {
+            let mut sampler = fresh();
+            for _ in 0..k {
+                sampler.next_step();
+            }
+            assert_eq!(sampler.into_next_input().expect("input").dims(), [2, 3, size, size]);
+        }
     }
 }

@@ -15,10 +15,9 @@ use burn::tensor::{Device, Tensor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use swd_core::nn::{LoraConfig, TextEmbedding};
-use swd_core::noise::NoiseRng;
-use swd_core::resize::{upsample, UpsampleMode};
+use swd_core::noise::{BatchNoise, NoiseRng};
 use swd_core::weights::{self, StoreDtype};
-use swd_core::{Denoiser, ScaleSchedule, SwdModel, TextToImage};
+use swd_core::{Sampler, ScaleSchedule, SwdModel, TextToImage};
 
 use super::critic::Critic;
 use super::inputs::{normal, scale_index, scale_input};
@@ -69,21 +68,14 @@ fn batch(ds: &Dataset, train: &[usize], n: usize, rng: &mut NoiseRng, device: &D
 }
 
 /// The student's input at scale index `k` from its own samples of steps 0..k (backward
-/// simulation): noise at s_1, k few-step updates, `[B, C, s_k, s_k]`.
+/// simulation): `[B, C, s_k, s_k]`, noise drawn from a seed of the run's stream.
 fn simulated_input(student: &SwdModel, text: &TextEmbedding, schedule: &ScaleSchedule, k: usize, rng: &mut NoiseRng, device: &Device) -> Tensor<4> {
-    let b = text.pooled.dims()[0];
-    let c = student.channels();
-    let s0 = schedule.scales[0];
-    let mut x = normal(rng, [b, c, s0, s0], device);
-    for i in 0..k {
-        let sigma = schedule.sigmas[i];
-        let x0 = x.clone() - student.velocity(x, sigma, text) * sigma;
-        let next = schedule.scales[i + 1];
-        let up = if next == schedule.scales[i] { x0 } else { upsample(x0, next, UpsampleMode::Bicubic) };
-        let eps = normal(rng, [b, c, next, next], device);
-        x = up * (1.0 - schedule.sigmas[i + 1]) + eps * schedule.sigmas[i + 1];
+    let noise = BatchNoise::new(rng.next_u64(), text.pooled.dims()[0]);
+    let mut sampler = Sampler::new(student, schedule.clone(), text, noise, device);
+    for _ in 0..k {
+        sampler.next_step();
     }
-    x
+    sampler.into_next_input().expect("k ≥ 1 steps ran")
 }
 
 pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
