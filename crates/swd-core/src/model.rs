@@ -7,9 +7,10 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
 use crate::nn::{LoraConfig, SpatialTransformer, TextEmbedding, TextEncoder, TokenBlock, UNet, UNetOutput};
-use crate::sampler::Denoiser;
+use crate::noise::BatchNoise;
+use crate::sampler::{Denoiser, Sampler};
 use crate::weights::{self, StoreDtype};
-use crate::{Error, ModelConfig, Result, TextTokenizer};
+use crate::{Error, ModelConfig, Result, SamplerKind, ScaleSchedule, TextTokenizer};
 
 pub const CONFIG_FILE: &str = "config.json";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
@@ -109,6 +110,25 @@ impl TextToImage {
 
     pub fn num_params(&self) -> usize {
         self.model.num_params()
+    }
+
+    /// The guidance scale `schedule` runs with unless told otherwise: the model's own for Euler
+    /// (teacher) schedules, 1 (off) for few-step schedules, whose students absorbed guidance.
+    pub fn default_guidance(&self, schedule: &ScaleSchedule) -> f32 {
+        match schedule.kind {
+            SamplerKind::Euler => self.config.default_cfg,
+            SamplerKind::FewStep => 1.0,
+        }
+    }
+
+    /// Images `[B, 3, S, S]` in [−1, 1] for `prompts` (image `b` from noise seed `seed + b`),
+    /// guided with scale `cfg` against the empty prompt.
+    pub fn generate<S: AsRef<str>>(&self, prompts: &[S], schedule: &ScaleSchedule, cfg: f32, seed: u64, device: &Device) -> Result<Tensor<4>> {
+        let cond = self.encode(prompts, device)?;
+        let uncond = self.encode(&vec![""; prompts.len()], device)?;
+        Ok(Sampler::new(&self.model, schedule.clone(), &cond, BatchNoise::new(seed, prompts.len()), device)
+            .with_guidance(&uncond, cfg)
+            .run(|_| {}))
     }
 
     /// Encodes prompts (the empty prompt is the unconditional one).

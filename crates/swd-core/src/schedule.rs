@@ -65,9 +65,23 @@ impl ScaleSchedule {
         Ok(schedule)
     }
 
-    /// Number of network evaluations per image (CFG doubles the teacher's).
+    /// Number of sampling steps.
     pub fn steps(&self) -> usize {
         self.scales.len()
+    }
+
+    /// The short name a person would type: `swd4`, `swd6`, `full4` for the presets, otherwise
+    /// the parseable form.
+    pub fn name(&self) -> String {
+        [("swd4", Self::swd4()), ("swd6", Self::swd6()), ("full4", Self::full4())]
+            .into_iter()
+            .find(|(_, preset)| preset == self)
+            .map_or_else(|| self.to_string(), |(name, _)| name.to_string())
+    }
+
+    /// Network evaluations per image: one a step, two with guidance (`cfg` ≠ 1).
+    pub fn evaluations(&self, cfg: f32) -> usize {
+        self.steps() * if cfg != 1.0 { 2 } else { 1 }
     }
 
     /// Final image side.
@@ -190,6 +204,10 @@ mod tests {
         assert_eq!(ScaleSchedule::swd4().scales, vec![32, 40, 48, 64]);
         assert_eq!(ScaleSchedule::swd6().scales, vec![16, 24, 32, 40, 48, 64]);
         assert_eq!(ScaleSchedule::full4().scales, vec![64; 4]);
+        let custom = ScaleSchedule::parse("swd:32,64@1,0.5,0").unwrap();
+        assert_eq!(custom.name(), custom.to_string());
+        assert_eq!(ScaleSchedule::parse(&ScaleSchedule::swd6().to_string()).unwrap().name(), "swd6");
+        assert_eq!(ScaleSchedule::parse("euler:8@32").unwrap().name(), "euler:8@32");
         assert!((ScaleSchedule::swd4().pixel_cost() - 2.203).abs() < 1e-3);
         assert!((ScaleSchedule::swd6().pixel_cost() - 2.406).abs() < 1e-3);
         assert_eq!(ScaleSchedule::full4().pixel_cost(), 4.0);

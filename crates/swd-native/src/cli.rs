@@ -139,6 +139,67 @@ pub enum Command {
         #[arg(long)]
         steps: Option<usize>,
     },
+    /// Train the evaluation network (emoji classifier whose features FID and precision/recall
+    /// use) on a dataset's training split; reports held-out accuracy; writes OUT/evalnet.
+    TrainEvalnet {
+        /// Dataset folder from `data build`.
+        #[arg(long)]
+        data: PathBuf,
+        /// Run folder: train_config.json, log.jsonl, checkpoint/, evalnet/.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2000)]
+        steps: usize,
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        /// Peak learning rate (AdamW, warm-up then cosine).
+        #[arg(long, default_value_t = 2e-3)]
+        lr: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Continue the run in --out from its last checkpoint.
+        #[arg(long)]
+        resume: bool,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceArg,
+    },
+    /// Measure a model under one schedule: FID and precision/recall (k = 3) on the evaluation
+    /// network's features against the real images of the same prompts, prompt accuracy and
+    /// per-prompt diversity.
+    Eval {
+        /// Model folder (default: models/default).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// swd4, swd6, full4, euler:N, … (default: the model's own).
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Guidance scale (default: the model's for euler schedules, 1 for few-step ones).
+        #[arg(long)]
+        cfg: Option<f32>,
+        /// Dataset folder from `data build` (real images; their statistics are cached there).
+        #[arg(long)]
+        data: PathBuf,
+        /// Evaluation network folder.
+        #[arg(long, default_value = "models/evalnet")]
+        evalnet: PathBuf,
+        /// Images generated and compared (held-out prompts first, then training prompts).
+        #[arg(long, default_value_t = 2000)]
+        n: usize,
+        /// Image i uses noise seed seed + i.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 16)]
+        batch: usize,
+        /// Write the report as JSON (read by `report`).
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write the first 16 evaluation images as a PNG grid (same prompts and seeds every run;
+        /// default: beside --json, named like it).
+        #[arg(long)]
+        samples: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceArg,
+    },
     /// Copy a model folder with its weights stored as f16 (for shipping) or f32.
     Export {
         #[arg(long)]
@@ -197,6 +258,32 @@ pub enum Command {
         /// Also write the table as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Also time training steps: one SwD (swd4) distillation step vs one full-resolution
+        /// DMD2 (full4) step at --batch, and one full-resolution teacher step (runs the real
+        /// loops for a few steps in a scratch folder; needs --data).
+        #[arg(long)]
+        train: bool,
+        /// Dataset folder for --train.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value = "configs/distill-demo.toml")]
+        distill_config: PathBuf,
+        #[arg(long, default_value = "configs/teacher-demo.toml")]
+        teacher_config: PathBuf,
+        /// Timed schedule cycles of each distillation run (4 steps a cycle).
+        #[arg(long, default_value_t = 1)]
+        cycles: usize,
+    },
+    /// Assemble `eval --json` and `bench --json` reports into one markdown table (model, steps,
+    /// ms/image, speed-ups, FID, precision, recall, prompt top-1), a quality-vs-latency plot
+    /// (OUT_plot.png) and a side-by-side grid of the runs' samples (OUT_samples.png; an eval
+    /// report X.json's samples are X.png beside it).
+    Report {
+        /// Run folders (every *.json inside) or report files.
+        #[arg(long, num_args = 1.., required = true)]
+        runs: Vec<PathBuf>,
+        #[arg(long, default_value = "report.md")]
+        out: PathBuf,
     },
     /// Print a model folder's config, parameter count and size.
     Info {

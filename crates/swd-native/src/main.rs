@@ -5,6 +5,7 @@ mod commands;
 mod device;
 mod interrupt;
 mod model_dir;
+mod report;
 
 use clap::Parser;
 

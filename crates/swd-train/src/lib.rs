@@ -5,6 +5,8 @@ pub mod checkpoint;
 pub mod data;
 pub mod distill;
 pub mod ema;
+pub mod eval;
+pub mod evalnet;
 pub mod fsutil;
 pub mod image_io;
 pub mod import;

@@ -8,11 +8,11 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use burn::tensor::Device;
 use serde_json::json;
-use swd_core::noise::BatchNoise;
-use swd_core::{SamplerKind, Sampler, ScaleSchedule, TextToImage};
+use swd_core::{ScaleSchedule, TextToImage};
 use swd_train::fsutil;
 
 use crate::cli::DeviceArg;
+use super::bench_train;
 use crate::{device, model_dir};
 
 /// The teacher's reference schedule: 32 Euler steps with guidance.
@@ -27,17 +27,21 @@ pub struct Args {
     pub repeats: usize,
     pub batch: usize,
     pub json: Option<PathBuf>,
+    /// Also time training steps (`bench --train`): needs a dataset.
+    pub train: Option<TrainBench>,
+}
+
+pub struct TrainBench {
+    pub data: PathBuf,
+    pub distill_config: PathBuf,
+    pub teacher_config: PathBuf,
+    pub cycles: usize,
 }
 
 /// Seconds for one generation of `batch` images (text encoding included), synchronised.
 fn generate_once(t2i: &TextToImage, schedule: &ScaleSchedule, cfg: f32, batch: usize, device: &Device) -> Result<f64> {
     let start = Instant::now();
-    let cond = t2i.encode(&vec![PROMPT; batch], device)?;
-    let uncond = t2i.encode(&vec![""; batch], device)?;
-    let images = Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(0, batch), device)
-        .with_guidance(&uncond, cfg)
-        .run(|_| {});
-    drop(images);
+    drop(t2i.generate(&vec![PROMPT; batch], schedule, cfg, 0, device)?);
     device.sync().map_err(|e| anyhow::anyhow!("device error: {e:?}"))?;
     Ok(start.elapsed().as_secs_f64())
 }
@@ -71,10 +75,7 @@ pub fn run(args: Args) -> Result<()> {
         vec![(TEACHER_SCHEDULE.to_string(), &teacher, ScaleSchedule::parse(TEACHER_SCHEDULE)?, teacher.config.default_cfg)];
     for name in args.schedules.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let schedule = ScaleSchedule::parse(name)?;
-        let cfg = match schedule.kind {
-            SamplerKind::Euler => model.config.default_cfg,
-            SamplerKind::FewStep => 1.0,
-        };
+        let cfg = model.default_guidance(&schedule);
         jobs.push((name.to_string(), &model, schedule, cfg));
     }
     let batch_repeats = args.repeats.div_ceil(3).max(3);
@@ -86,10 +87,9 @@ pub fn run(args: Args) -> Result<()> {
         generate_once(t2i, &schedule, cfg, args.batch, &dev)?;
         let one = median((0..args.repeats).map(|_| generate_once(t2i, &schedule, cfg, 1, &dev)).collect::<Result<_>>()?);
         let many = median((0..batch_repeats).map(|_| generate_once(t2i, &schedule, cfg, args.batch, &dev)).collect::<Result<_>>()?);
-        let guided = cfg != 1.0 && schedule.kind == SamplerKind::Euler;
         let row = Row {
             steps: schedule.steps(),
-            nfe: schedule.steps() * if guided { 2 } else { 1 },
+            nfe: schedule.evaluations(cfg),
             pixel_cost: schedule.pixel_cost(),
             ms_per_image: one * 1e3,
             images_per_s: args.batch as f64 / many,
@@ -108,6 +108,28 @@ pub fn run(args: Args) -> Result<()> {
         println!("| {} | {} | {} | {:.2} | {:.1} | {:.2} | {} | {} |", r.name, r.steps, r.nfe, r.pixel_cost, r.ms_per_image, r.images_per_s,
             fmt(ratio(full4, r)), fmt(ratio(Some(teacher_ms), r)));
     }
+    let train_rows = match &args.train {
+        Some(t) => {
+            println!("\ntraining steps (real loops, scratch folder, first step untimed):");
+            let targs = bench_train::TrainBenchArgs {
+                model: args.teacher.clone().unwrap_or_else(|| dir.clone()),
+                data: t.data.clone(),
+                distill_config: t.distill_config.clone(),
+                teacher_config: t.teacher_config.clone(),
+                batch: args.batch,
+                cycles: t.cycles,
+            };
+            let rows = bench_train::run(&targs, &dev)?;
+            let swd4 = rows.iter().find(|r| r.name == "distill swd4").map(|r| r.s_per_step);
+            println!("\n| training step | batch | steps timed | s/step | vs distill swd4 |\n|---|---|---|---|---|");
+            for r in &rows {
+                let rel = swd4.map_or("—".into(), |b| format!("{:.2}×", r.s_per_step / b));
+                println!("| {} | {} | {} | {:.3} | {rel} |", r.name, r.batch, r.steps_timed, r.s_per_step);
+            }
+            rows
+        }
+        None => Vec::new(),
+    };
     if let Some(path) = args.json {
         let value = json!({
             "device": device::describe(args.device, &dev),
@@ -120,6 +142,7 @@ pub fn run(args: Args) -> Result<()> {
                 "ms_per_image": r.ms_per_image, "images_per_s": r.images_per_s,
                 "speedup_vs_full4": ratio(full4, r), "speedup_vs_teacher": ratio(Some(teacher_ms), r),
             })).collect::<Vec<_>>(),
+            "train": train_rows,
         });
         fsutil::write_atomic(&path, serde_json::to_string_pretty(&value)?.as_bytes())?;
         println!("wrote {}", path.display());

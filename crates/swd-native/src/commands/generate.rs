@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use swd_core::noise::BatchNoise;
 use swd_core::resize::UpsampleMode;
-use swd_core::{SamplerKind, Sampler, ScaleSchedule};
+use swd_core::{Sampler, ScaleSchedule};
 
 use crate::cli::DeviceArg;
 use swd_train::{fsutil, image_io};
@@ -41,10 +41,7 @@ pub fn run(args: Args) -> Result<()> {
     let device = device::device(args.device);
     let t2i = fsutil::load_model(&dir, &device)?;
     let schedule = ScaleSchedule::parse(args.schedule.as_deref().unwrap_or(&t2i.config.default_schedule))?;
-    let cfg = args.cfg.unwrap_or(match schedule.kind {
-        SamplerKind::Euler => t2i.config.default_cfg,
-        SamplerKind::FewStep => 1.0,
-    });
+    let cfg = args.cfg.unwrap_or_else(|| t2i.default_guidance(&schedule));
     if !cfg.is_finite() || cfg < 0.0 {
         bail!("--cfg must be a finite number ≥ 0, got {cfg}");
     }

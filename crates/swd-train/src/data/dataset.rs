@@ -56,19 +56,23 @@ impl Dataset {
         self.records.iter().filter(|r| r.split == split).map(|r| r.index).collect()
     }
 
+    /// Image `i` as `[3, size, size]` values in [−1, 1], channel-major.
+    pub fn chw(&self, i: usize) -> Vec<f32> {
+        let n = self.size * self.size;
+        let px = &self.pixels[i * n * 3..(i + 1) * n * 3];
+        let mut out = vec![0f32; 3 * n];
+        for p in 0..n {
+            for c in 0..3 {
+                out[c * n + p] = px[p * 3 + c] as f32 / 127.5 - 1.0;
+            }
+        }
+        out
+    }
+
     /// `[B, 3, size, size]` in [−1, 1] for the given indices.
     pub fn images(&self, indices: &[usize], device: &Device) -> Tensor<4> {
         let s = self.size;
-        let n = s * s;
-        let mut out = vec![0f32; indices.len() * 3 * n];
-        for (b, &i) in indices.iter().enumerate() {
-            let px = &self.pixels[i * n * 3..(i + 1) * n * 3];
-            for p in 0..n {
-                for c in 0..3 {
-                    out[(b * 3 + c) * n + p] = px[p * 3 + c] as f32 / 127.5 - 1.0;
-                }
-            }
-        }
-        Tensor::from_data(TensorData::new(out, [indices.len(), 3, s, s]), device)
+        let values: Vec<f32> = indices.iter().flat_map(|&i| self.chw(i)).collect();
+        Tensor::from_data(TensorData::new(values, [indices.len(), 3, s, s]), device)
     }
 }

@@ -13,9 +13,9 @@ use burn::grad_clipping::GradientClippingConfig;
 use burn::tensor::{Device, Tensor, TensorData};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use swd_core::noise::{BatchNoise, NoiseRng};
+use swd_core::noise::NoiseRng;
 use swd_core::weights::{self, StoreDtype};
-use swd_core::{flow, resize, ModelConfig, Sampler, ScaleSchedule, SwdModel, TextTokenizer, TextToImage};
+use swd_core::{flow, resize, ModelConfig, ScaleSchedule, SwdModel, TextTokenizer, TextToImage};
 
 use super::checkpoint::{self, State};
 use super::TeacherConfig;
@@ -73,12 +73,7 @@ pub(crate) fn sample_prompts(ds: &Dataset, n: usize) -> Vec<String> {
 }
 
 pub(crate) fn sample_grid(t2i: &TextToImage, prompts: &[String], schedule: &ScaleSchedule, cfg: f32, device: &Device, path: &Path) -> Result<()> {
-    let cond = t2i.encode(prompts, device)?;
-    let uncond = t2i.encode(&vec![""; prompts.len()], device)?;
-    let images = Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(0, prompts.len()), device)
-        .with_guidance(&uncond, cfg)
-        .run(|_| {});
-    image_io::save_png(images, path)
+    image_io::save_png(t2i.generate(prompts, schedule, cfg, 0, device)?, path)
 }
 
 pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
@@ -174,6 +169,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
             stopped_early = true;
             break;
         }
+        let step_started = Instant::now();
         let rng = &mut state.rng;
         let scale = cfg.scales[rng.below(cfg.scales.len())];
         let indices: Vec<usize> = (0..cfg.batch_size).map(|_| train_idx[rng.below(train_idx.len())]).collect();
@@ -206,7 +202,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
             last_loss = Some(l);
             bar.set_message(format!("loss {l:.4} lr {lr:.2e} scale {scale}"));
             let elapsed = started.elapsed().as_secs_f64();
-            log_line(&log_path, json!({"step": state.step, "loss": l, "lr": lr, "scale": scale,
+            log_line(&log_path, json!({"step": state.step, "loss": l, "lr": lr, "scale": scale, "step_s": step_started.elapsed().as_secs_f64(),
                 "steps_per_s": (state.step - first_step) as f64 / elapsed.max(1e-9)}))?;
         }
         if state.step % cfg.checkpoint_every == 0 || state.step == cfg.steps {

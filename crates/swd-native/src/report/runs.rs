@@ -1,0 +1,116 @@
+//! Reading `eval --json` and `bench --json` files out of run folders.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use swd_core::ScaleSchedule;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Accuracy {
+    pub top1: f64,
+}
+
+/// The fields of an `eval --json` report the table uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Eval {
+    pub model: String,
+    pub schedule: String,
+    pub steps: usize,
+    pub nfe: usize,
+    pub n: usize,
+    pub fid: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub prompt: Accuracy,
+    pub diversity: Option<f64>,
+    /// The run folder it came from (its samples grid sits next to it).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BenchRow {
+    pub schedule: String,
+    pub steps: usize,
+    pub nfe: usize,
+    pub ms_per_image: f64,
+    pub images_per_s: f64,
+    pub speedup_vs_full4: Option<f64>,
+    pub speedup_vs_teacher: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Bench {
+    pub device: String,
+    pub model: String,
+    pub batch: usize,
+    pub rows: Vec<BenchRow>,
+}
+
+impl Bench {
+    /// The row timing `schedule` (names compared as parsed schedules: `swd4` matches its long form).
+    pub fn row(&self, schedule: &str) -> Option<&BenchRow> {
+        let wanted = ScaleSchedule::parse(schedule).ok()?;
+        self.rows.iter().find(|r| ScaleSchedule::parse(&r.schedule).is_ok_and(|s| s == wanted))
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Runs {
+    pub evals: Vec<Eval>,
+    pub benches: Vec<Bench>,
+}
+
+impl Runs {
+    /// Every `*.json` in the given folders (or the given files), sorted by path; files that are
+    /// neither kind are an error, so a typo does not silently drop a row.
+    pub fn load(paths: &[PathBuf]) -> Result<Self> {
+        let mut files = Vec::new();
+        for p in paths {
+            if p.is_dir() {
+                let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                    .with_context(|| format!("cannot list {}", p.display()))?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|f| f.extension().is_some_and(|x| x == "json"))
+                    .collect();
+                found.sort();
+                files.extend(found);
+            } else if p.is_file() {
+                files.push(p.clone());
+            } else {
+                bail!("run {} does not exist", p.display());
+            }
+        }
+        let mut runs = Runs::default();
+        for f in files {
+            let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?)
+                .with_context(|| format!("{} is not JSON", f.display()))?;
+            if value.get("fid").is_some() {
+                let mut eval: Eval = serde_json::from_value(value).with_context(|| format!("{}: not an eval report", f.display()))?;
+                eval.path = f.clone();
+                runs.evals.push(eval);
+            } else if value.get("rows").is_some() {
+                runs.benches.push(serde_json::from_value(value).with_context(|| format!("{}: not a bench report", f.display()))?);
+            } else {
+                bail!("{} is neither an `eval --json` nor a `bench --json` report", f.display());
+            }
+        }
+        if runs.evals.is_empty() && runs.benches.is_empty() {
+            bail!("no eval or bench reports found in {:?}", paths);
+        }
+        Ok(runs)
+    }
+}
+
+/// The folder name of a model path, for table labels (`models/swd4` → `swd4`; a run's
+/// `runs/teacher/model` → `teacher/model`).
+pub fn model_label(model: &str) -> String {
+    let path = Path::new(model);
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    match (name(path), path.parent().and_then(name)) {
+        (Some(last), Some(parent)) if last == "model" => format!("{parent}/{last}"),
+        (Some(last), _) => last,
+        (None, _) => model.to_string(),
+    }
+}

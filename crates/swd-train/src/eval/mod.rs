@@ -1,0 +1,8 @@
+//! Measuring generators: distribution metrics on evaluation-network features and the `eval`
+//! pipeline that produces them.
+
+pub mod linalg;
+pub mod metrics;
+mod run;
+
+pub use run::{eval_records, evaluate, EvalOptions, EvalReport, PR_K};
