@@ -9,6 +9,7 @@ pub mod flow;
 pub mod model;
 pub mod nn;
 pub mod noise;
+pub mod pixels;
 pub mod resize;
 pub mod sampler;
 pub mod schedule;

@@ -24,10 +24,7 @@ pub fn to_grid(images: Tensor<4>) -> Result<image::RgbImage> {
         let (ox, oy) = ((i % cols) * (w + gap), (i / cols) * (h + gap));
         for y in 0..h {
             for x in 0..w {
-                let px = |ch: usize| {
-                    let v = values[((i * c + ch) * h + y) * w + x];
-                    ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8
-                };
+                let px = |ch: usize| swd_core::pixels::to_u8(values[((i * c + ch) * h + y) * w + x]);
                 grid.put_pixel((ox + x) as u32, (oy + y) as u32, image::Rgb([px(0), px(1), px(2)]));
             }
         }

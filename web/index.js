@@ -1,0 +1,81 @@
+// swd-web: the SwD generator in the browser. The wasm module (pkg/) is the swd-core crate
+// compiled with burn's WebGPU and CPU backends; this file adds model fetching and checks.
+
+import init, { Generator as WasmGenerator } from './pkg/swd_web.js';
+import { fetchModel, clearModelCache } from './fetch.js';
+
+export { clearModelCache };
+
+let wasmReady = null;
+
+/** Instantiates the wasm module once (optionally from an explicit URL). */
+export function initWasm(wasmUrl) {
+  wasmReady ??= init(wasmUrl ? { module_or_path: wasmUrl } : undefined).catch((e) => {
+    wasmReady = null;
+    throw new Error(`cannot load the swd-web wasm module: ${e?.message ?? e}`);
+  });
+  return wasmReady;
+}
+
+const LOAD_KEYS = ['model', 'backend', 'onProgress', 'warmup', 'cache', 'wasmUrl'];
+
+export class Generator {
+  #inner;
+
+  constructor(inner) {
+    this.#inner = inner;
+  }
+
+  /**
+   * Loads a model: `model` is the URL of a model folder (config.json, tokenizer.json,
+   * model.safetensors) or `{ config, tokenizer, weights }` as strings/bytes.
+   */
+  static async load(options) {
+    if (options === null || typeof options !== 'object') throw new Error('Generator.load needs an options object { model, backend?, onProgress? }');
+    for (const key of Object.keys(options)) {
+      if (!LOAD_KEYS.includes(key)) throw new Error(`unknown load option '${key}' (expected one of: ${LOAD_KEYS.join(', ')})`);
+    }
+    const { model, backend = 'auto', onProgress, warmup = true, cache = true, wasmUrl } = options;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new Error('onProgress must be a function');
+    let files;
+    if (typeof model === 'string' || model instanceof URL) {
+      files = await fetchModel(String(model), { onProgress, cache });
+    } else if (model && typeof model === 'object') {
+      files = model;
+    } else {
+      throw new Error('model must be a URL of a model folder or { config, tokenizer, weights }');
+    }
+    await initWasm(wasmUrl);
+    const inner = await WasmGenerator.load({ ...files, backend, warmup, ...(onProgress ? { onProgress } : {}) });
+    return new Generator(inner);
+  }
+
+  /** "webgpu" or "cpu". */
+  get backend() {
+    return this.#inner.backend;
+  }
+
+  /** Why that backend (the adapter, or why WebGPU was not used). */
+  get backendReason() {
+    return this.#inner.backendReason;
+  }
+
+  /** The model's config (resolution, default schedule, …). */
+  get config() {
+    return this.#inner.config;
+  }
+
+  get busy() {
+    return this.#inner.busy;
+  }
+
+  /** Generates one image; see index.d.ts. */
+  generate(prompt, options = {}) {
+    return this.#inner.generate(prompt, options);
+  }
+
+  /** Stops the running generation after its current step (it rejects with "generation cancelled"). */
+  cancel() {
+    this.#inner.cancel();
+  }
+}
