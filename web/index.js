@@ -1,7 +1,7 @@
 // swd-web: the SwD generator in the browser. The wasm module (pkg/) is the swd-core crate
 // compiled with burn's WebGPU and CPU backends; this file adds model fetching and checks.
 
-import init, { Generator as WasmGenerator } from './pkg/swd_web.js';
+import init, { Generator as WasmGenerator, lastPanic } from './pkg/swd_web.js';
 import { fetchModel, clearModelCache } from './fetch.js';
 
 export { clearModelCache };
@@ -71,7 +71,19 @@ export class Generator {
 
   /** Generates one image; see index.d.ts. */
   generate(prompt, options = {}) {
-    return this.#inner.generate(prompt, options);
+    // A Rust panic traps inside wasm and would leave this promise pending: the uncaught error
+    // it raises rejects it instead, with the panic's message.
+    return new Promise((resolve, reject) => {
+      const onCrash = () => {
+        const message = lastPanic();
+        if (message) reject(new Error(`the generator crashed (${message}); reload the page to start a new one`));
+      };
+      globalThis.addEventListener?.('error', onCrash);
+      this.#inner
+        .generate(prompt, options)
+        .then(resolve, reject)
+        .finally(() => globalThis.removeEventListener?.('error', onCrash));
+    });
   }
 
   /** Stops the running generation after its current step (it rejects with "generation cancelled"). */

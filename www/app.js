@@ -91,7 +91,8 @@ async function main() {
   demo.backend = generator.backend;
   $('backend').textContent = `backend: ${generator.backend}`;
   $('backend-reason').textContent = generator.backendReason;
-  $('webgpu-missing').hidden = generator.backend === 'webgpu';
+  // The notice is for browsers without (hardware) WebGPU, not for an explicit ?backend=cpu.
+  $('webgpu-missing').hidden = generator.backend === 'webgpu' || generator.backendReason === 'requested';
   $('progress').hidden = true;
   setBusy(false);
 

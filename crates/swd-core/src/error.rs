@@ -16,3 +16,12 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The text of a panic, for hooks that turn panics into one-line errors (CLI and browser).
+pub fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
+    info.payload()
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unknown panic".into())
+}

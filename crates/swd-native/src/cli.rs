@@ -244,6 +244,9 @@ pub enum Command {
         /// Teacher folder for the euler:32 + CFG row (default: --model itself).
         #[arg(long)]
         teacher: Option<PathBuf>,
+        /// Leave out the teacher row (it costs 16× a student image; e.g. on slow devices).
+        #[arg(long, conflicts_with = "teacher")]
+        skip_teacher: bool,
         /// Comma-separated schedules to time with --model.
         #[arg(long, default_value = "full4,swd4,swd6")]
         schedules: String,

@@ -19,13 +19,7 @@ fn main() {
     }
     // Errors are reported as one line; a panic (a bug) gets one line too, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("unknown panic");
-        eprintln!("error: internal error: {msg}");
+        eprintln!("error: internal error: {}", swd_core::error::panic_message(info));
     }));
     let cli = cli::Cli::parse();
     if let Err(err) = commands::run(cli) {

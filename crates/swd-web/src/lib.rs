@@ -14,6 +14,13 @@ mod panic;
 
 pub use generator::Generator;
 
+/// The message of the Rust panic that killed this module instance, if one did (a panic traps
+/// the call that hit it; the JS wrapper turns that into a rejected promise with this text).
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    panic::crashed()
+}
+
 /// Runs when the module is instantiated.
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {

@@ -10,12 +10,7 @@ thread_local! {
 
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("unknown panic");
+        let msg = swd_core::error::panic_message(info);
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         let text = format!("internal error: {msg}{at}");
         web_sys::console::error_1(&format!("swd-web: {text}").into());

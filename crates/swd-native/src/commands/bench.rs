@@ -22,6 +22,7 @@ const PROMPT: &str = "3d emoji: red apple";
 pub struct Args {
     pub model: Option<PathBuf>,
     pub teacher: Option<PathBuf>,
+    pub skip_teacher: bool,
     pub schedules: String,
     pub device: DeviceArg,
     pub repeats: usize,
@@ -71,12 +72,17 @@ pub fn run(args: Args) -> Result<()> {
         Some(t) => fsutil::load_model(t, &dev)?,
         None => model.clone(),
     };
-    let mut jobs: Vec<(String, &TextToImage, ScaleSchedule, f32)> =
-        vec![(TEACHER_SCHEDULE.to_string(), &teacher, ScaleSchedule::parse(TEACHER_SCHEDULE)?, teacher.config.default_cfg)];
+    let mut jobs: Vec<(String, &TextToImage, ScaleSchedule, f32)> = Vec::new();
+    if !args.skip_teacher {
+        jobs.push((TEACHER_SCHEDULE.to_string(), &teacher, ScaleSchedule::parse(TEACHER_SCHEDULE)?, teacher.config.default_cfg));
+    }
     for name in args.schedules.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let schedule = ScaleSchedule::parse(name)?;
         let cfg = model.default_guidance(&schedule);
         jobs.push((name.to_string(), &model, schedule, cfg));
+    }
+    if jobs.is_empty() {
+        bail!("nothing to time: --skip-teacher and no --schedules");
     }
     let batch_repeats = args.repeats.div_ceil(3).max(3);
     println!("bench {} on {} (teacher {}), batch 1 × {} and batch {} × {batch_repeats}", dir.display(), device::describe(args.device, &dev),
@@ -99,14 +105,14 @@ pub fn run(args: Args) -> Result<()> {
         rows.push(row);
     }
     let full4 = rows.iter().find(|r| r.name == "full4").map(|r| r.ms_per_image);
-    let teacher_ms = rows[0].ms_per_image;
+    let teacher_ms = rows.iter().find(|r| r.name == TEACHER_SCHEDULE).map(|r| r.ms_per_image);
     let ratio = |base: Option<f64>, r: &Row| base.map(|b| b / r.ms_per_image);
     println!("\n| schedule | steps | NFE | pixel cost | ms/image (batch 1) | images/s (batch {}) | vs full4 | vs teacher |", args.batch);
     println!("|---|---|---|---|---|---|---|---|");
     for r in &rows {
         let fmt = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.2}×"));
         println!("| {} | {} | {} | {:.2} | {:.1} | {:.2} | {} | {} |", r.name, r.steps, r.nfe, r.pixel_cost, r.ms_per_image, r.images_per_s,
-            fmt(ratio(full4, r)), fmt(ratio(Some(teacher_ms), r)));
+            fmt(ratio(full4, r)), fmt(ratio(teacher_ms, r)));
     }
     let train_rows = match &args.train {
         Some(t) => {
@@ -134,13 +140,13 @@ pub fn run(args: Args) -> Result<()> {
         let value = json!({
             "device": device::describe(args.device, &dev),
             "model": dir.display().to_string(),
-            "teacher": args.teacher.as_deref().unwrap_or(&dir).display().to_string(),
+            "teacher": (!args.skip_teacher).then(|| args.teacher.as_deref().unwrap_or(&dir).display().to_string()),
             "batch": args.batch,
             "peak_memory_bytes": null,
             "rows": rows.iter().map(|r| json!({
                 "schedule": r.name, "steps": r.steps, "nfe": r.nfe, "pixel_cost": r.pixel_cost,
                 "ms_per_image": r.ms_per_image, "images_per_s": r.images_per_s,
-                "speedup_vs_full4": ratio(full4, r), "speedup_vs_teacher": ratio(Some(teacher_ms), r),
+                "speedup_vs_full4": ratio(full4, r), "speedup_vs_teacher": ratio(teacher_ms, r),
             })).collect::<Vec<_>>(),
             "train": train_rows,
         });

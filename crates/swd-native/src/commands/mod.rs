@@ -38,13 +38,13 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Export { model, out, dtype, format } => export::run(&model, &out, &dtype, &format),
         Command::Import { from, config, tokenizer, out, allow_partial, dtype } => import::run(&from, &config, &tokenizer, &out, allow_partial, &dtype),
-        Command::Bench { model, teacher, schedules, device, repeats, batch, json, train, data, distill_config, teacher_config, cycles } => {
+        Command::Bench { model, teacher, skip_teacher, schedules, device, repeats, batch, json, train, data, distill_config, teacher_config, cycles } => {
             let train = match (train, data) {
                 (true, Some(data)) => Some(bench::TrainBench { data, distill_config, teacher_config, cycles }),
                 (true, None) => anyhow::bail!("--train needs --data DIR (real images for the training loops)"),
                 (false, _) => None,
             };
-            bench::run(bench::Args { model, teacher, schedules, device, repeats, batch, json, train })
+            bench::run(bench::Args { model, teacher, skip_teacher, schedules, device, repeats, batch, json, train })
         }
         Command::Report { runs, out } => crate::report::run(&runs, &out),
         Command::Info { model } => info::run(model),

@@ -153,8 +153,9 @@ mod tests {
         let same = sample(300, 4, 0.0, 1.0, 5);
         let (p, r) = precision_recall(Features::new(4, &real), Features::new(4, &same), 3);
         assert!(p > 0.8 && r > 0.8, "same distribution: precision {p}, recall {r}");
-        // A generator that collapsed to a small region: precise but without recall.
-        let collapsed = sample(300, 4, 0.0, 0.05, 6);
+        // A generator that collapsed onto ten of the real samples: precise but without recall.
+        let jitter = sample(300, 4, 0.0, 1e-3, 6);
+        let collapsed: Vec<f32> = jitter.iter().enumerate().map(|(i, j)| real[((i / 4) % 10) * 4 + i % 4] + j).collect();
         let (p, r) = precision_recall(Features::new(4, &real), Features::new(4, &collapsed), 3);
         assert!(p > 0.9 && r < 0.2, "collapsed: precision {p}, recall {r}");
         // Far away: neither.
