@@ -15,10 +15,10 @@ mkdir -p "$OUT/runs"
 eval_run() { # name model schedule
   $BIN eval --model "$2" --schedule "$3" --data "$DATA" --n "$N" --json "$OUT/runs/$1.json"
 }
-eval_run teacher-euler32 models/default euler:32
-eval_run full4-student models/full4 full4
-eval_run swd4-student models/swd4 swd4
-eval_run swd4-student-swd6 models/swd4 swd6
+eval_run 1-teacher-euler32 models/default euler:32
+eval_run 2-full4-student models/full4 full4
+eval_run 3-swd4-student models/swd4 swd4
+eval_run 4-swd4-student-swd6 models/swd4 swd6
 $BIN bench --model models/swd4 --teacher models/default --device cpu --repeats 5 --batch 4 --json "$OUT/runs/bench-cpu.json" --train --data "$DATA"
 $BIN bench --model models/swd4 --skip-teacher --device wgpu --repeats 3 --batch 2 --json "$OUT/runs/bench-wgpu.json"
 $BIN report --runs "$OUT/runs" --out "$OUT/report.md"

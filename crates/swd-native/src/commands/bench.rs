@@ -86,7 +86,7 @@ pub fn run(args: Args) -> Result<()> {
     }
     let batch_repeats = args.repeats.div_ceil(3).max(3);
     println!("bench {} on {} (teacher {}), batch 1 × {} and batch {} × {batch_repeats}", dir.display(), device::describe(args.device, &dev),
-        args.teacher.as_deref().unwrap_or(&dir).display(), args.repeats, args.batch);
+        if args.skip_teacher { "none".to_string() } else { args.teacher.as_deref().unwrap_or(&dir).display().to_string() }, args.repeats, args.batch);
     let mut rows = Vec::new();
     for (name, t2i, schedule, cfg) in jobs {
         generate_once(t2i, &schedule, cfg, 1, &dev)?;

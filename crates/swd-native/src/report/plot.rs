@@ -42,7 +42,7 @@ pub fn draw(points: &[Point], title: &str, path: &Path) -> Result<()> {
             .margin(20)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d((min_ms / 2.0..max_ms * 2.0).log_scale(), 0.0..max_fid * 1.15 + 1e-9)
+            .build_cartesian_2d((min_ms / 2.0..max_ms * 2.0).log_scale(), 0.0..max_fid * 1.5 + 1e-9)
             .map_err(|e| anyhow::anyhow!("plot: {e}"))?;
         chart
             .configure_mesh()
@@ -60,8 +60,10 @@ pub fn draw(points: &[Point], title: &str, path: &Path) -> Result<()> {
                 .label(p.label.clone())
                 .legend(move |(x, y)| Circle::new((x, y), 6, color.filled()));
         }
+        // Head room above the highest point keeps the legend clear of the data.
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .label_font(("sans-serif", 16))
