@@ -115,3 +115,18 @@ test('no WebGPU: auto mode falls back to the CPU and says so', { timeout: 600_00
     await plain.close();
   }
 });
+
+test('auto mode: the CPU on a software WebGPU adapter (SwiftShader), WebGPU on hardware', { timeout: 300_000 }, async () => {
+  const { page } = await openDemo(env.browser, env.base);
+  const state = await page.evaluate(async () => {
+    const adapter = await navigator.gpu.requestAdapter();
+    return { backend: window.swdDemo.backend, reason: document.getElementById('backend-reason').textContent, fallback: adapter?.isFallbackAdapter ?? adapter?.info?.isFallbackAdapter };
+  });
+  if (state.fallback) {
+    assert.equal(state.backend, 'cpu', state.reason);
+    assert.match(state.reason, /software fallback/);
+  } else {
+    assert.equal(state.backend, 'webgpu', state.reason);
+  }
+  await page.close();
+});
