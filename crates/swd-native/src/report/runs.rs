@@ -5,11 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use swd_core::ScaleSchedule;
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Accuracy {
-    pub top1: f64,
-}
+use swd_train::evalnet::score::Accuracy;
 
 /// The fields of an `eval --json` report the table uses.
 #[derive(Debug, Clone, Deserialize)]

@@ -150,14 +150,12 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
         None => ScaleSchedule::parse(&t2i.config.default_schedule)?,
     };
     let cfg = opts.cfg.unwrap_or_else(|| t2i.default_guidance(&schedule));
-    let records: Vec<usize> = eval_records(&ds, opts.n, opts.seed).into_iter().filter(|&i| net.labels.class_of(&ds.records[i]).is_some()).collect();
+    // Only records whose emoji and category the network knows can be scored.
+    let (records, targets): (Vec<usize>, Vec<(usize, usize)>) =
+        eval_records(&ds, opts.n, opts.seed).into_iter().filter_map(|i| net.labels.targets(&ds.records[i]).map(|t| (i, t))).unzip();
     if records.len() < 2 * PR_K {
-        bail!("only {} evaluation images have a class the evaluation network knows", records.len());
+        bail!("only {} evaluation images have a class and category the evaluation network knows", records.len());
     }
-    let targets: Vec<(usize, usize)> = records
-        .iter()
-        .map(|&i| (net.labels.class_of(&ds.records[i]).expect("filtered"), net.labels.category_of(&ds.records[i]).unwrap_or(usize::MAX)))
-        .collect();
     let (real, cached) = real_stats(&ds, &opts.data, &net, &records, &targets, opts.seed, device)?;
 
     let prompts: Vec<&str> = records.iter().map(|&i| ds.records[i].caption.as_str()).collect();

@@ -36,6 +36,11 @@ impl Labels {
     pub fn category_of(&self, record: &Record) -> Option<usize> {
         self.categories.binary_search(&record.category).ok()
     }
+
+    /// (class, category) of a record, when the network knows both.
+    pub fn targets(&self, record: &Record) -> Option<(usize, usize)> {
+        Some((self.class_of(record)?, self.category_of(record)?))
+    }
 }
 
 #[cfg(test)]
@@ -69,5 +74,7 @@ mod tests {
         assert_eq!(labels.class_of(&records[2]), Some(1));
         assert_eq!(labels.class_of(&record(3, "1f600", "x", "People")), None);
         assert_eq!(labels.category_of(&records[1]), Some(0));
+        assert_eq!(labels.targets(&records[2]), Some((1, 1)));
+        assert_eq!(labels.targets(&record(4, "1f34e", "x", "Travel")), None);
     }
 }

@@ -95,12 +95,11 @@ pub fn heldout_accuracy(net: &EvalNet, ds: &Dataset, labels: &Labels, indices: &
     let mut images = Vec::new();
     let mut targets = Vec::new();
     for &i in indices {
-        let r = &ds.records[i];
-        let (Some(class), Some(category)) = (labels.class_of(r), labels.category_of(r)) else { continue };
+        let Some(target) = labels.targets(&ds.records[i]) else { continue };
         let clean = ds.chw(i);
         for copy in 0..copies.max(1) {
             images.extend(if copy == 0 { clean.clone() } else { Augment::EVAL.apply(&clean, ds.size, &mut rng) });
-            targets.push((class, category));
+            targets.push(target);
         }
     }
     let outputs = Outputs::compute(net, &images, ds.size, 64, device)?;
