@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing swd needs on a fresh Debian machine: Mesa's lavapipe
 # Vulkan driver (burn's wgpu backend without a GPU), the wasm32 Rust target, Debian's chromium
-# and Node (browser tests and the demo server), and the pinned npm tools (playwright-core,
-# binaryen). Safe to re-run: it only installs what is missing.
+# and Node (browser tests and the demo server), the pinned npm tools (playwright-core, binaryen,
+# and the bundlers of tests/e2e/bundlers), and the pinned Rust tools of the web build — Trunk and
+# the wasm-bindgen CLI at the crate's version — compiled from crates.io into $SWD_TOOLS (default
+# /var/tmp/swd-tools; nothing is downloaded from GitHub). Safe to re-run: it only installs what
+# is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -18,7 +21,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target add wasm32-unknown-unknown
-if ! cmp -s package-lock.json node_modules/.package-lock.json 2>/dev/null; then
-  npm ci --no-audit --no-fund --silent
+for dir in . tests/e2e/bundlers; do
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json" 2>/dev/null; then
+    (cd "$dir" && npm ci --no-audit --no-fund --silent)
+  fi
+done
+
+TOOLS="${SWD_TOOLS:-/var/tmp/swd-tools}"
+TRUNK_VERSION=0.21.14
+WB_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p')
+if [ "$("$TOOLS/bin/trunk" --version 2>/dev/null | cut -d' ' -f2)" != "$TRUNK_VERSION" ]; then
+  echo "setup: installing trunk $TRUNK_VERSION into $TOOLS (once, ~7 minutes)"
+  env -u CARGO_TARGET_DIR cargo install trunk --version "$TRUNK_VERSION" --locked --root "$TOOLS" --quiet
 fi
-echo "setup: lavapipe, wasm32 target, chromium $(/usr/bin/chromium --version 2>/dev/null | cut -d' ' -f2), node $(node --version) and npm tools are installed"
+if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | cut -d' ' -f2)" != "$WB_VERSION" ]; then
+  echo "setup: installing wasm-bindgen-cli $WB_VERSION into $TOOLS (once, ~4 minutes)"
+  # Not --locked: its lockfile pins a crate version the registry mirror may lack.
+  env -u CARGO_TARGET_DIR cargo install wasm-bindgen-cli --version "$WB_VERSION" --root "$TOOLS" --quiet
+fi
+echo "setup: lavapipe, wasm32 target, chromium $(/usr/bin/chromium --version 2>/dev/null | cut -d' ' -f2), node $(node --version), npm tools, trunk $TRUNK_VERSION and wasm-bindgen $WB_VERSION (in $TOOLS/bin) are installed"

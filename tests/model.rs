@@ -76,7 +76,20 @@ fn save_load_round_trips() {
         let err = a.iter().zip(b).map(|(x, y)| (x - y).abs() / y.abs().max(1.0)).fold(0f32, f32::max);
         assert!(err < 1e-3, "{name}: f16 error {err}");
     }
-    assert!(common::max_abs_diff(velocity(&loaded, x, &device), reference) < 1e-2);
+    assert!(common::max_abs_diff(velocity(&loaded, x.clone(), &device), reference.clone()) < 1e-2);
+
+    // int8: matrices and kernels per output channel within half a step, vectors as f16.
+    let int8 = t2i.to_files(StoreDtype::Int8).unwrap();
+    assert!(int8.weights.len() < half.weights.len() * 6 / 10, "int8 {} vs f16 {} bytes", int8.weights.len(), half.weights.len());
+    let loaded = TextToImage::from_files(&int8, &device).unwrap();
+    for ((name, shape, a), (_, _, b)) in params(&loaded).iter().zip(params(&t2i).iter()) {
+        let (max, err) = a.iter().zip(b).fold((0f32, 0f32), |(m, e), (x, y)| (m.max(y.abs()), e.max((x - y).abs())));
+        // Per-channel steps are at most the tensor's largest magnitude / 127.
+        let bound = if shape.len() >= 2 { max / 127.0 / 2.0 + 1e-7 } else { max.max(1.0) * 1e-3 };
+        assert!(err <= bound, "{name} {shape:?}: int8 error {err} > {bound}");
+    }
+    let diff = common::max_abs_diff(velocity(&loaded, x, &device), reference);
+    assert!(diff > 0.0 && diff < 0.1, "int8 velocity differs by {diff}");
 }
 
 #[test]
@@ -154,4 +167,25 @@ fn bad_model_files_give_errors_that_name_the_problem() {
     let mut bad_tok = good;
     bad_tok.tokenizer = b"[]".to_vec();
     assert!(load_error(&bad_tok).contains("tokenizer.json"));
+
+    // int8 tensors need their per-channel scales, of the right length.
+    let int8 = t2i.to_files(StoreDtype::Int8).unwrap();
+    let without = |drop: &str, replace: Option<Vec<f32>>| {
+        let st = swd::weights::parse(&int8.weights).unwrap();
+        let owned: Vec<(String, safetensors::Dtype, Vec<usize>, Vec<u8>)> = st
+            .tensors()
+            .into_iter()
+            .filter_map(|(n, v)| match (&replace, n == drop) {
+                (None, true) => None,
+                (Some(values), true) => Some((n, safetensors::Dtype::F32, vec![values.len()], values.iter().flat_map(|x| x.to_le_bytes()).collect())),
+                _ => Some((n, v.dtype(), v.shape().to_vec(), v.data().to_vec())),
+            })
+            .collect();
+        let views = owned.iter().map(|(n, d, s, b)| (n.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap()));
+        ModelFiles { weights: safetensors::serialize(views, None).unwrap(), ..int8.clone() }
+    };
+    let err = load_error(&without("unet.conv_in.weight:scale", None));
+    assert!(err.contains("int8 tensor 'unet.conv_in.weight' has no scales"), "{err}");
+    let err = load_error(&without("unet.conv_in.weight:scale", Some(vec![1.0; 3])));
+    assert!(err.contains("'unet.conv_in.weight:scale' must be F32 of shape"), "{err}");
 }

@@ -36,7 +36,7 @@ export interface Image {
   width: number;
   height: number;
   /** RGBA, row-major: `new ImageData(data, width, height)`. */
-  data: Uint8ClampedArray;
+  data: Uint8ClampedArray<ArrayBuffer>;
 }
 
 export interface StepPreview extends Image {

@@ -1,18 +1,24 @@
 // swd-web: the SwD generator in the browser. The wasm module (pkg/) is the swd-core crate
 // compiled with burn's WebGPU and CPU backends; this file adds model fetching and checks.
 
-import init, { Generator as WasmGenerator, lastPanic } from './pkg/swd_web.js';
+import init, { Generator as WasmGenerator, lastPanic } from './pkg/swd-web.js';
 import { fetchModel, clearModelCache } from './fetch.js';
+import { viteDepsUrl } from './package-url.js';
 
 export { clearModelCache };
 
 let wasmReady = null;
 
 /** Instantiates the wasm module once (optionally from an explicit URL). */
-export function initWasm(wasmUrl) {
+export function initWasm(wasmUrl = viteDepsUrl('pkg/swd-web_bg.wasm')) {
   wasmReady ??= init(wasmUrl ? { module_or_path: wasmUrl } : undefined).catch((e) => {
     wasmReady = null;
-    throw new Error(`cannot load the swd-web wasm module: ${e?.message ?? e}`);
+    const message = e?.message ?? String(e);
+    // A server's HTML page where the module should be: the bundler did not emit or move it.
+    const hint = /magic word/.test(message)
+      ? ' (the URL served a web page, not the module: copy node_modules/swd-web/pkg/swd-web_bg.wasm next to your bundle, or pass wasmUrl; see the swd-web README for your bundler)'
+      : '';
+    throw new Error(`cannot load the swd-web wasm module: ${message}${hint}`);
   });
   return wasmReady;
 }

@@ -1,10 +1,28 @@
 // The Generator API, run in a Web Worker so generation never blocks the page.
 
+import { viteDepsUrl } from './package-url.js';
+
 const FUNCTION_OPTIONS = ['onProgress', 'onStep'];
 
 function withoutCallbacks(options) {
   if (options === null || typeof options !== 'object') return options;
   return Object.fromEntries(Object.entries(options).filter(([k]) => !FUNCTION_OPTIONS.includes(k)));
+}
+
+/** URLs resolve against the page: inside the worker they would resolve against the worker's own URL. */
+function absolute(url) {
+  return typeof url === 'string' || url instanceof URL ? new URL(String(url), globalThis.location?.href).href : url;
+}
+
+/**
+ * The package's own worker. `new Worker(new URL('./worker.js', import.meta.url), …)` is written
+ * literally: bundlers (Vite, webpack, Parcel) recognise exactly this form and bundle the worker
+ * with its imports and the wasm module.
+ */
+function packageWorker() {
+  const moved = viteDepsUrl('worker.js');
+  if (moved) return new Worker(moved, { type: 'module' });
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 }
 
 export class WorkerGenerator {
@@ -26,7 +44,9 @@ export class WorkerGenerator {
       }
     };
     worker.onerror = (e) => {
-      for (const call of this.#pending.values()) call.reject(new Error(`swd-web worker failed: ${e.message ?? 'unknown error'}`));
+      // A worker whose script cannot load reports an error event without a message.
+      const why = e?.message || 'its script did not load (was swd-web/worker emitted by the bundler, with its imports?)';
+      for (const call of this.#pending.values()) call.reject(new Error(`swd-web worker failed: ${why}`));
       this.#pending.clear();
     };
   }
@@ -39,15 +59,25 @@ export class WorkerGenerator {
     });
   }
 
-  /** Starts a worker and loads a model in it; same options as Generator.load. */
-  static async load(options = {}, workerUrl = new URL('./worker.js', import.meta.url)) {
+  /**
+   * Starts a worker and loads a model in it; same options as Generator.load. `worker`: a module
+   * Worker running `swd-web/worker` that the page started itself (default: the package's own).
+   */
+  static async load(options, { worker } = {}) {
     if (options === null || typeof options !== 'object') throw new Error('WorkerGenerator.load needs an options object { model, backend?, onProgress? }');
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new Error('onProgress must be a function');
-    const client = new WorkerGenerator(new Worker(workerUrl, { type: 'module' }));
-    const info = await client.#call({ type: 'load', options: withoutCallbacks(options) }, { onProgress: options.onProgress });
-    client.backend = info.backend;
-    client.backendReason = info.backendReason;
-    client.config = info.config;
+    if (worker !== undefined && typeof worker?.postMessage !== 'function') throw new Error('worker must be a Worker running swd-web/worker');
+    const client = new WorkerGenerator(worker ?? packageWorker());
+    const sent = { ...withoutCallbacks(options), model: absolute(options.model), ...(options.wasmUrl ? { wasmUrl: absolute(options.wasmUrl) } : {}) };
+    try {
+      const info = await client.#call({ type: 'load', options: sent }, { onProgress: options.onProgress });
+      client.backend = info.backend;
+      client.backendReason = info.backendReason;
+      client.config = info.config;
+    } catch (e) {
+      client.terminate();
+      throw e;
+    }
     return client;
   }
 

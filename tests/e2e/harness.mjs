@@ -15,7 +15,7 @@ export const artifacts = resolve(process.env.E2E_ARTIFACTS ?? join(root, 'target
 mkdirSync(artifacts, { recursive: true });
 
 const dist = join(root, 'www/dist');
-if (!existsSync(join(dist, 'swd-web/pkg/swd_web_bg.wasm'))) {
+if (!existsSync(join(dist, 'swd-web/pkg/swd-web_bg.wasm'))) {
   throw new Error('www/dist has no built wasm module: run `bash scripts/build-web.sh` first (scripts/test.sh does)');
 }
 

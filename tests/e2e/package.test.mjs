@@ -21,7 +21,7 @@ test('npm pack: the tarball installs and its exports resolve', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'swd-web-pack-'));
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', scratch, join(root, 'web')], { encoding: 'utf8' }));
   const files = packed[0].files.map((f) => f.path).sort();
-  for (const f of ['index.js', 'index.d.ts', 'fetch.js', 'worker.js', 'worker-client.js', 'worker-client.d.ts', 'pkg/swd_web.js', 'pkg/swd_web_bg.wasm', 'README.md', 'package.json']) {
+  for (const f of ['index.js', 'index.d.ts', 'fetch.js', 'worker.js', 'worker-client.js', 'worker-client.d.ts', 'pkg/swd-web.js', 'pkg/swd-web_bg.wasm', 'README.md', 'package.json']) {
     assert.ok(files.includes(f), `${f} missing from the tarball: ${files}`);
   }
   const project = join(scratch, 'app');

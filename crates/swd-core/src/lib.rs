@@ -10,6 +10,7 @@ pub mod model;
 pub mod nn;
 pub mod noise;
 pub mod pixels;
+pub mod quant;
 pub mod resize;
 pub mod sampler;
 pub mod schedule;

@@ -1,6 +1,8 @@
 //! Module weights ⇄ safetensors bytes, keyed by the module path (`unet.down.0.res.0.conv1.weight`).
-//! Stored as f32 or f16 (shipping); loaded as f32 from either. Loading checks every tensor and
-//! reports what is missing, mis-shaped or left over instead of panicking.
+//! Stored as f32, f16 (shipping) or per-channel int8 (see [`crate::quant`]: the int8 tensor
+//! under the parameter's name, its f32 scales under `NAME:scale`, 1-D parameters as f16);
+//! loaded as f32 from any of them. Loading checks every tensor and reports what is missing,
+//! mis-shaped or left over instead of panicking.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -10,7 +12,11 @@ use half::f16;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::quant;
 use crate::{Error, Result};
+
+/// Suffix of the tensor holding an int8 tensor's per-channel scales.
+const SCALE_SUFFIX: &str = ":scale";
 
 /// On-disk precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -19,6 +25,8 @@ pub enum StoreDtype {
     #[default]
     F32,
     F16,
+    /// Per-channel symmetric int8 for tensors of two or more axes, f16 for the rest.
+    Int8,
 }
 
 impl std::str::FromStr for StoreDtype {
@@ -27,7 +35,8 @@ impl std::str::FromStr for StoreDtype {
         match s {
             "f32" => Ok(Self::F32),
             "f16" => Ok(Self::F16),
-            other => Err(Error::Input(format!("unknown dtype '{other}' (expected f32 or f16)"))),
+            "int8" => Ok(Self::Int8),
+            other => Err(Error::Input(format!("unknown dtype '{other}' (expected f32, f16 or int8)"))),
         }
     }
 }
@@ -76,27 +85,35 @@ pub fn collect<M: Module>(module: &M) -> Vec<(String, Vec<usize>, Vec<f32>)> {
     collector.tensors
 }
 
+/// One stored tensor: its name, dtype, shape and little-endian bytes.
+type Stored = (String, Dtype, Vec<usize>, Vec<u8>);
+
+fn f16_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|&v| f16::from_f32(v).to_le_bytes()).collect()
+}
+
+/// The stored form of one parameter in `dtype` (int8 adds its scales as a second tensor).
+fn encode(name: String, shape: Vec<usize>, values: Vec<f32>, dtype: StoreDtype) -> Vec<Stored> {
+    match dtype {
+        StoreDtype::F32 => vec![(name, Dtype::F32, shape, values.iter().flat_map(|v| v.to_le_bytes()).collect())],
+        StoreDtype::F16 => vec![(name, Dtype::F16, shape, f16_bytes(&values))],
+        StoreDtype::Int8 if shape.len() < 2 => vec![(name, Dtype::F16, shape, f16_bytes(&values))],
+        StoreDtype::Int8 => {
+            let (q, scales) = quant::quantize(&values, &shape);
+            let scale_name = format!("{name}{SCALE_SUFFIX}");
+            let scale_bytes = scales.iter().flat_map(|v| v.to_le_bytes()).collect();
+            vec![(name, Dtype::I8, shape, q.iter().map(|v| *v as u8).collect()), (scale_name, Dtype::F32, vec![scales.len()], scale_bytes)]
+        }
+    }
+}
+
 /// Serialises `module` to safetensors bytes with `metadata` in the header.
 pub fn to_safetensors<M: Module>(module: &M, dtype: StoreDtype, metadata: HashMap<String, String>) -> Result<Vec<u8>> {
-    let tensors = collect(module);
-    let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
-        .into_iter()
-        .map(|(name, shape, values)| {
-            let bytes = match dtype {
-                StoreDtype::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                StoreDtype::F16 => values.iter().flat_map(|&v| f16::from_f32(v).to_le_bytes()).collect(),
-            };
-            (name, shape, bytes)
-        })
-        .collect();
-    let st_dtype = match dtype {
-        StoreDtype::F32 => Dtype::F32,
-        StoreDtype::F16 => Dtype::F16,
-    };
-    let views = buffers
+    let stored: Vec<Stored> = collect(module).into_iter().flat_map(|(name, shape, values)| encode(name, shape, values, dtype)).collect();
+    let views = stored
         .iter()
-        .map(|(name, shape, bytes)| {
-            TensorView::new(st_dtype, shape.clone(), bytes)
+        .map(|(name, st_dtype, shape, bytes)| {
+            TensorView::new(*st_dtype, shape.clone(), bytes)
                 .map(|view| (name.clone(), view))
                 .map_err(|e| Error::Weights(format!("tensor '{name}': {e}")))
         })
@@ -104,14 +121,28 @@ pub fn to_safetensors<M: Module>(module: &M, dtype: StoreDtype, metadata: HashMa
     safetensors::serialize(views, Some(metadata)).map_err(|e| Error::Weights(e.to_string()))
 }
 
-/// Decodes one safetensors tensor to f32.
-fn to_f32(name: &str, view: &TensorView<'_>) -> Result<Vec<f32>> {
+fn f32s(data: &[u8]) -> Vec<f32> {
+    data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+/// Decodes one safetensors tensor to f32; an int8 tensor takes its scales from `file`.
+fn to_f32(name: &str, view: &TensorView<'_>, file: &BTreeMap<String, TensorView<'_>>) -> Result<Vec<f32>> {
     let data = view.data();
     match view.dtype() {
-        Dtype::F32 => Ok(data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()),
+        Dtype::F32 => Ok(f32s(data)),
         Dtype::F16 => Ok(data.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()),
         Dtype::BF16 => Ok(data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect()),
-        other => Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {other:?} (expected F32, F16 or BF16)"))),
+        Dtype::I8 if view.shape().len() >= 2 => {
+            let scale_name = format!("{name}{SCALE_SUFFIX}");
+            let scales = file.get(&scale_name).ok_or_else(|| Error::Weights(format!("int8 tensor '{name}' has no scales ('{scale_name}')")))?;
+            let channels = view.shape()[quant::channel_axis(view.shape())];
+            if scales.dtype() != Dtype::F32 || scales.shape() != [channels] {
+                return Err(Error::Weights(format!("'{scale_name}' must be F32 of shape [{channels}], got {:?} {:?}", scales.dtype(), scales.shape())));
+            }
+            let q: Vec<i8> = data.iter().map(|b| *b as i8).collect();
+            Ok(quant::dequantize(&q, &f32s(scales.data()), view.shape()))
+        }
+        other => Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {other:?} (expected F32, F16, BF16, or I8 with two or more axes)"))),
     }
 }
 
@@ -141,8 +172,11 @@ impl ModuleMapper for Loader<'_> {
             self.problems.push(format!("tensor '{name}' has shape {:?}, the model expects {expected:?}", view.shape()));
             return param;
         }
-        match to_f32(&name, view) {
+        match to_f32(&name, view, &self.file) {
             Ok(values) => {
+                if view.dtype() == Dtype::I8 {
+                    self.used.insert(format!("{name}{SCALE_SUFFIX}"));
+                }
                 let device = param.lazy_device();
                 let tensor = Tensor::from_data(TensorData::new(values, expected), &device);
                 let id = param.id;

@@ -200,13 +200,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceArg,
     },
-    /// Copy a model folder with its weights stored as f16 (for shipping) or f32.
+    /// Copy a model folder with its weights stored as f16 (for shipping), int8 (per-channel,
+    /// dequantised on load) or f32.
     Export {
         #[arg(long)]
         model: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// f16 or f32 (swd format only).
+        /// f16, int8 or f32 (swd format only).
         #[arg(long, default_value = "f16")]
         dtype: String,
         /// swd (a model folder) or safetensors-pytorch (one .safetensors file in PyTorch's
@@ -231,7 +232,7 @@ pub enum Command {
         /// Keep tensors the file lacks (or whose shape differs) at random init instead of failing.
         #[arg(long)]
         allow_partial: bool,
-        /// f16 or f32 weights in the model folder.
+        /// f32, f16 or int8 weights in the model folder.
         #[arg(long, default_value = "f32")]
         dtype: String,
     },

@@ -11,6 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::js::{self, error};
+use crate::prompts::PromptCache;
 use crate::{backend, options, panic};
 
 const LOAD_KEYS: &[&str] = &["config", "tokenizer", "weights", "backend", "onProgress", "warmup"];
@@ -23,6 +24,7 @@ struct Inner {
     reason: String,
     running: Cell<bool>,
     cancelled: Cell<bool>,
+    prompts: PromptCache,
 }
 
 /// A loaded model on one device. Create with `await Generator.load({...})`.
@@ -89,12 +91,13 @@ impl Generator {
         let opened = backend::open(choice).await.map_err(error)?;
         progress("weights", &[("backend", opened.name.into())])?;
         let t2i = TextToImage::from_files(&files, &opened.device).map_err(|e| error(format!("cannot load the model: {e}")))?;
-        let inner = Rc::new(Inner { t2i, device: opened.device, backend: opened.name, reason: opened.reason, running: Cell::new(false), cancelled: Cell::new(false) });
+        let inner = Rc::new(Inner { t2i, device: opened.device, backend: opened.name, reason: opened.reason, running: Cell::new(false), cancelled: Cell::new(false), prompts: PromptCache::default() });
         if warmup {
             progress("warmup", &[])?;
             let start = js::now_ms();
             let schedule = ScaleSchedule::parse(&inner.t2i.config.default_schedule).map_err(|e| error(e.to_string()))?;
-            let image = inner.t2i.generate(&[""], &schedule, 1.0, 0, &inner.device).map_err(|e| error(e.to_string()))?;
+            let empty = inner.prompts.encode(&inner.t2i, "", &inner.device).map_err(|e| error(e.to_string()))?;
+            let image = Sampler::new(&inner.t2i.model, schedule, &empty, BatchNoise::new(0, 1), &inner.device).run(|_| {});
             read_rgba(image).await?;
             progress("ready", &[("warmupMs", (js::now_ms() - start).into())])?;
         } else {
@@ -138,7 +141,9 @@ impl Generator {
     /// `generate(prompt, { seed = 0, schedule = model's, cfg, onStep })` → Promise of
     /// `{ width, height, data: Uint8ClampedArray (RGBA), timings: [{ step, scale, ms }], textMs,
     /// totalMs, backend, schedule, seed }`. `onStep` receives each step's preview
-    /// `{ step, steps, scale, ms, width, height, data }` as soon as it is read back.
+    /// `{ step, steps, scale, ms, width, height, data }` as soon as it is read back; without it
+    /// only the last step is read back, so on WebGPU an earlier step's `ms` is the time to issue
+    /// its work (the CPU backend computes eagerly: there the two are the same).
     pub fn generate(&self, prompt: JsValue, options: JsValue) -> Promise {
         // Checked and claimed here, synchronously: the work itself starts on a later microtask.
         if self.inner.running.get() {
@@ -171,23 +176,29 @@ async fn run(inner: Rc<Inner>, prompt: JsValue, options: JsValue) -> Result<Obje
     let on_step: Option<Function> = js::optional_function(&obj, "onStep", "generate options")?;
 
     let start = js::now_ms();
-    let t2i = &inner.t2i;
-    let cond = t2i.encode(&[prompt.as_str()], &inner.device).map_err(|e| error(e.to_string()))?;
-    let uncond = t2i.encode(&[""], &inner.device).map_err(|e| error(e.to_string()))?;
+    let encode = |p: &str| inner.prompts.encode(&inner.t2i, p, &inner.device).map_err(|e| error(e.to_string()));
+    let cond = encode(&prompt)?;
+    // Few-step students run unguided (cfg 1): no empty-prompt pass at all.
+    let uncond = if cfg != 1.0 { Some(encode("")?) } else { None };
     let text_ms = js::now_ms() - start;
-    let mut sampler = Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(seed, 1), &inner.device).with_guidance(&uncond, cfg);
+    let mut sampler = Sampler::new(&inner.t2i.model, schedule.clone(), &cond, BatchNoise::new(seed, 1), &inner.device);
+    if let Some(uncond) = &uncond {
+        sampler = sampler.with_guidance(uncond, cfg);
+    }
+    let steps = schedule.steps();
     let timings = Array::new();
     let mut last = js::now_ms();
     let mut image = None;
     while let Some(step) = sampler.next_step() {
-        let (side, rgba) = read_rgba(step.x0).await?;
+        // Each read-back waits for the device: intermediate steps only when a preview is wanted.
+        let pixels = if on_step.is_some() || step.index + 1 == steps { Some(read_rgba(step.x0).await?) } else { None };
         let now = js::now_ms();
         let ms = now - last;
         last = now;
         timings.push(&js::record(&[("step", step.index.into()), ("scale", step.scale.into()), ("ms", ms.into())]).into());
-        if let Some(f) = &on_step {
-            let preview = js::image(side, side, &rgba);
-            for (k, v) in [("step", JsValue::from(step.index)), ("steps", schedule.steps().into()), ("scale", step.scale.into()), ("ms", ms.into())] {
+        if let (Some(f), Some((side, rgba))) = (&on_step, &pixels) {
+            let preview = js::image(*side, *side, rgba);
+            for (k, v) in [("step", JsValue::from(step.index)), ("steps", steps.into()), ("scale", step.scale.into()), ("ms", ms.into())] {
                 let _ = js_sys::Reflect::set(&preview, &k.into(), &v);
             }
             js::call(f, &preview.into(), "onStep")?;
@@ -195,7 +206,7 @@ async fn run(inner: Rc<Inner>, prompt: JsValue, options: JsValue) -> Result<Obje
         if inner.cancelled.get() {
             return Err(error("generation cancelled"));
         }
-        image = Some((side, rgba));
+        image = pixels;
     }
     let (side, rgba) = image.ok_or_else(|| error("the schedule has no steps"))?;
     let out = js::image(side, side, &rgba);

@@ -11,6 +11,7 @@ mod generator;
 mod js;
 pub mod options;
 mod panic;
+mod prompts;
 
 pub use generator::Generator;
 
