@@ -25,7 +25,7 @@ use super::step::{critic_loss, generator_loss, StepInput};
 use super::DistillConfig;
 use crate::checkpoint::{self, Saved, State};
 use crate::data::Dataset;
-use crate::teacher::train::{log_line, sample_grid, sample_prompts};
+use crate::teacher::train::{log_line, sample_grid, sample_prompts, trim_log};
 use crate::{fsutil, param_ids};
 
 const STUDENT: &str = "student.safetensors";
@@ -128,6 +128,7 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
         let critic = param_ids::assign(weights::load(critic, &ck.read(CRITIC)?)?, CRITIC_IDS);
         opt_student = opt_student.load_record(ck.optimizer(OPT_STUDENT)?);
         opt_critic = opt_critic.load_record(ck.optimizer(OPT_CRITIC)?);
+        trim_log(&log_path, ck.state.step)?;
         (student, critic, ck.state.clone())
     } else {
         if opts.out.join("checkpoint").exists() {

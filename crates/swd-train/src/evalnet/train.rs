@@ -23,7 +23,7 @@ use super::{Augment, EvalNet, EvalNetConfig, EvalNetFolder, Labels};
 use crate::checkpoint::{self, Saved, State};
 use crate::data::Dataset;
 use crate::fsutil;
-use crate::teacher::train::log_line;
+use crate::teacher::train::{log_line, trim_log};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -139,6 +139,7 @@ pub fn train(opts: EvalNetTrainOptions) -> Result<serde_json::Value> {
         let ck = Saved::open(&opts.out)?;
         let net = weights::load(net_config.init(&device), &ck.read(WEIGHTS)?)?;
         optimizer = optimizer.load_record(ck.optimizer(OPTIMIZER)?);
+        trim_log(&log_path, ck.state.step)?;
         (net, ck.state)
     } else {
         if opts.out.join("checkpoint").exists() {

@@ -58,6 +58,18 @@ pub(crate) fn log_line(path: &Path, value: serde_json::Value) -> Result<()> {
     Ok(())
 }
 
+/// On `--resume` from the checkpoint of `step`: drops the log lines of later steps (a run killed
+/// after its last checkpoint logged steps that it now runs again), so every step has one line.
+pub(crate) fn trim_log(path: &Path, step: usize) -> Result<()> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+    let after = |line: &str| serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v["step"].as_u64()).is_some_and(|s| s > step as u64);
+    let kept: String = text.lines().filter(|l| !after(l)).map(|l| format!("{l}\n")).collect();
+    if kept.len() != text.len() {
+        fsutil::write_atomic(path, kept.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// The fixed prompts of the progress grids: `n` training captions of distinct emoji, spread
 /// evenly over the dataset.
 pub(crate) fn sample_prompts(ds: &Dataset, n: usize) -> Vec<String> {
@@ -120,6 +132,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         let model = param_ids::assign(weights::load(fresh, &ck.model_weights)?, 0);
         let ema_model = weights::load(SwdModel::new(&model_config, &plain), &ck.ema_weights)?;
         optimizer = optimizer.load_record(ck.optimizer);
+        trim_log(&log_path, ck.state.step)?;
         (model, ema_model, ck.state)
     } else {
         if opts.out.join("checkpoint").exists() {
@@ -225,4 +238,29 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         steps_per_s: done as f64 / started.elapsed().as_secs_f64().max(1e-9),
         stopped_early,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trim_log_keeps_one_line_per_step_up_to_the_checkpoint() {
+        let dir = std::env::temp_dir().join(format!("swd-trim-log-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("log.jsonl");
+        // Steps 1–8 logged, a note without a step, then the killed run's steps 9–10.
+        for step in 1..=8 {
+            log_line(&path, json!({"step": step, "loss": 1.0})).unwrap();
+        }
+        log_line(&path, json!({"note": "resumed"})).unwrap();
+        for step in 9..=10 {
+            log_line(&path, json!({"step": step, "loss": 1.0})).unwrap();
+        }
+        trim_log(&path, 8).unwrap();
+        let steps: Vec<Option<u64>> = std::fs::read_to_string(&path).unwrap().lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["step"].as_u64()).collect();
+        assert_eq!(steps, [(1..=8).map(Some).collect::<Vec<_>>(), vec![None]].concat());
+        trim_log(&dir.join("absent.jsonl"), 3).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
