@@ -31,8 +31,11 @@ TOOLS="${SWD_TOOLS:-/var/tmp/swd-tools}"
 TRUNK_VERSION=0.21.14
 WB_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p')
 if [ "$("$TOOLS/bin/trunk" --version 2>/dev/null | cut -d' ' -f2)" != "$TRUNK_VERSION" ]; then
-  echo "setup: installing trunk $TRUNK_VERSION into $TOOLS (once, ~7 minutes)"
-  env -u CARGO_TARGET_DIR cargo install trunk --version "$TRUNK_VERSION" --locked --root "$TOOLS" --quiet
+  echo "setup: installing trunk $TRUNK_VERSION into $TOOLS (once, a few minutes)"
+  # Trunk's own release profile is fat LTO with one codegen unit (minutes of single-threaded
+  # linking); a tool that only orchestrates builds does not need it.
+  env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install trunk --version "$TRUNK_VERSION" --locked --root "$TOOLS" --quiet
 fi
 if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | cut -d' ' -f2)" != "$WB_VERSION" ]; then
   echo "setup: installing wasm-bindgen-cli $WB_VERSION into $TOOLS (once, ~4 minutes)"

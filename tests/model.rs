@@ -80,12 +80,14 @@ fn save_load_round_trips() {
 
     // int8: matrices and kernels per output channel within half a step, vectors as f16.
     let int8 = t2i.to_files(StoreDtype::Int8).unwrap();
-    assert!(int8.weights.len() < half.weights.len() * 6 / 10, "int8 {} vs f16 {} bytes", int8.weights.len(), half.weights.len());
+    // The tiny model is mostly small tensors (kept f16); the demo model's int8 file is half its f16 one.
+    assert!(int8.weights.len() < half.weights.len() * 3 / 4, "int8 {} vs f16 {} bytes", int8.weights.len(), half.weights.len());
     let loaded = TextToImage::from_files(&int8, &device).unwrap();
     for ((name, shape, a), (_, _, b)) in params(&loaded).iter().zip(params(&t2i).iter()) {
         let (max, err) = a.iter().zip(b).fold((0f32, 0f32), |(m, e), (x, y)| (m.max(y.abs()), e.max((x - y).abs())));
         // Per-channel steps are at most the tensor's largest magnitude / 127.
-        let bound = if shape.len() >= 2 { max / 127.0 / 2.0 + 1e-7 } else { max.max(1.0) * 1e-3 };
+        let int8 = shape.len() >= 2 && shape.iter().product::<usize>() >= 4096;
+        let bound = if int8 { max / 127.0 / 2.0 + 1e-7 } else { max.max(1.0) * 1e-3 };
         assert!(err <= bound, "{name} {shape:?}: int8 error {err} > {bound}");
     }
     let diff = common::max_abs_diff(velocity(&loaded, x, &device), reference);
@@ -184,8 +186,13 @@ fn bad_model_files_give_errors_that_name_the_problem() {
         let views = owned.iter().map(|(n, d, s, b)| (n.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap()));
         ModelFiles { weights: safetensors::serialize(views, None).unwrap(), ..int8.clone() }
     };
-    let err = load_error(&without("unet.conv_in.weight:scale", None));
-    assert!(err.contains("int8 tensor 'unet.conv_in.weight' has no scales"), "{err}");
-    let err = load_error(&without("unet.conv_in.weight:scale", Some(vec![1.0; 3])));
-    assert!(err.contains("'unet.conv_in.weight:scale' must be F32 of shape"), "{err}");
+    let st = swd::weights::parse(&int8.weights).unwrap();
+    let scale = st.names().into_iter().find(|n| n.ends_with(":scale")).expect("an int8 tensor").to_string();
+    let tensor = scale.trim_end_matches(":scale");
+    assert_eq!(st.tensor(tensor).unwrap().dtype(), safetensors::Dtype::I8);
+    assert_eq!(st.tensor("unet.conv_in.weight").unwrap().dtype(), safetensors::Dtype::F16, "small tensors stay f16");
+    let err = load_error(&without(&scale, None));
+    assert!(err.contains(&format!("int8 tensor '{tensor}' has no scales")), "{err}");
+    let err = load_error(&without(&scale, Some(vec![1.0; 3])));
+    assert!(err.contains(&format!("'{scale}' must be F32 of shape")), "{err}");
 }

@@ -1,6 +1,6 @@
 //! Module weights ⇄ safetensors bytes, keyed by the module path (`unet.down.0.res.0.conv1.weight`).
 //! Stored as f32, f16 (shipping) or per-channel int8 (see [`crate::quant`]: the int8 tensor
-//! under the parameter's name, its f32 scales under `NAME:scale`, 1-D parameters as f16);
+//! under the parameter's name, its f32 scales under `NAME:scale`, small and 1-D ones as f16);
 //! loaded as f32 from any of them. Loading checks every tensor and reports what is missing,
 //! mis-shaped or left over instead of panicking.
 
@@ -17,6 +17,9 @@ use crate::{Error, Result};
 
 /// Suffix of the tensor holding an int8 tensor's per-channel scales.
 const SCALE_SUFFIX: &str = ":scale";
+/// Smaller tensors stay f16 in the int8 format: they weigh little, and they include the input
+/// and output convolutions, whose errors reach the image unfiltered.
+const INT8_MIN_VALUES: usize = 4096;
 
 /// On-disk precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -25,7 +28,8 @@ pub enum StoreDtype {
     #[default]
     F32,
     F16,
-    /// Per-channel symmetric int8 for tensors of two or more axes, f16 for the rest.
+    /// Per-channel symmetric int8 for tensors of two or more axes and at least 4,096 values,
+    /// f16 for the rest.
     Int8,
 }
 
@@ -97,7 +101,7 @@ fn encode(name: String, shape: Vec<usize>, values: Vec<f32>, dtype: StoreDtype) 
     match dtype {
         StoreDtype::F32 => vec![(name, Dtype::F32, shape, values.iter().flat_map(|v| v.to_le_bytes()).collect())],
         StoreDtype::F16 => vec![(name, Dtype::F16, shape, f16_bytes(&values))],
-        StoreDtype::Int8 if shape.len() < 2 => vec![(name, Dtype::F16, shape, f16_bytes(&values))],
+        StoreDtype::Int8 if shape.len() < 2 || values.len() < INT8_MIN_VALUES => vec![(name, Dtype::F16, shape, f16_bytes(&values))],
         StoreDtype::Int8 => {
             let (q, scales) = quant::quantize(&values, &shape);
             let scale_name = format!("{name}{SCALE_SUFFIX}");
