@@ -291,8 +291,25 @@ def to_swd(model):
     return out
 
 
+def dequantize(tensors):
+    """swd's int8 format → float: `NAME` (int8) times `NAME:scale`, one scale per output channel
+    (axis 0 of conv kernels, the last axis of burn's `[in, out]` matrices)."""
+    out = {}
+    for name, value in tensors.items():
+        if name.endswith(":scale"):
+            continue
+        scale = tensors.get(name + ":scale")
+        if scale is not None:
+            shape = [1] * value.dim()
+            shape[1 if value.dim() == 2 else 0] = -1
+            value = value.float() * scale.float().reshape(shape)
+        out[name] = value
+    return out
+
+
 def from_swd(model, tensors):
-    """Loads a swd-layout state dict (e.g. an swd model.safetensors) into `model`, strictly."""
+    """Loads a swd-layout state dict (e.g. an swd model.safetensors, f32/f16/int8) into `model`, strictly."""
+    tensors = dequantize(tensors)
     kinds, state = _kinds(model), {}
     for name in model.state_dict():
         kind = kinds[name]
