@@ -215,3 +215,22 @@ fn backward_simulation_feeds_the_students_own_samples() {
     run(tiny_config(), &teacher, &data, &plain, false).unwrap();
     assert_ne!(log(&out)[1]["dmd"], log(&plain)[1]["dmd"]);
 }
+
+#[test]
+fn every_shipped_distill_config_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("distill-") && name.ends_with(".toml") {
+            let cfg = DistillConfig::load(&path).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            assert!(cfg.steps > 0 && cfg.batch_size > 0, "{name}");
+            names.push(name);
+        }
+    }
+    names.sort();
+    assert_eq!(names, ["distill-demo.toml", "distill-gpu.toml", "distill-tiny.toml"]);
+    let gpu = DistillConfig::load(&dir.join("distill-gpu.toml")).unwrap();
+    assert_eq!((gpu.batch_size, gpu.fake_updates_per_step), (32, 5), "the paper's recipe");
+}

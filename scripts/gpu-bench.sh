@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# One GPU benchmark, in one go (under ten minutes on one GPU): for each swd-native build given,
+# generation (batch 1 and 16: swd4, full4, the teacher's euler:32 + CFG) and training steps
+# (teacher, one swd4 and one full4 distillation step with 5 critic updates, batch 32), both on
+# --device wgpu; then the PyTorch reference on the same GPU (f32 without TF32, and bf16 autocast,
+# warmed up) when python3 has torch and CUDA. Writes JSON per run and a markdown table to --out.
+#
+#   scripts/gpu-bench.sh                                   # target/release/swd-native (or .gpu/)
+#   scripts/gpu-bench.sh --bin before=/tmp/old --bin after=target/release/swd-native
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  echo "options: --bin LABEL=PATH (repeatable)  --data DIR  --out DIR (docs/report/gpu)  --batch N (training, 32)"
+  echo "         --gen-batch N (16)  --repeats N (10)  --device wgpu|cpu (wgpu; cpu only to try the script)  --no-torch"
+}
+bins=() data="" out="docs/report/gpu" batch=32 gen_batch=16 repeats=10 device=wgpu torch=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin) bins+=("$2"); shift 2 ;;
+    --data) data="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --batch) batch="$2"; shift 2 ;;
+    --gen-batch) gen_batch="$2"; shift 2 ;;
+    --repeats) repeats="$2"; shift 2 ;;
+    --device) device="$2"; shift 2 ;;
+    --no-torch) torch=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "gpu-bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+# Defaults: the binary and data that scripts/gpu-pack.sh ships, else a local build and dataset.
+if [ ${#bins[@]} -eq 0 ]; then
+  if [ -x .gpu/bin/swd-native ]; then bins=("burn=.gpu/bin/swd-native"); else bins=("burn=${CARGO_TARGET_DIR:-target}/release/swd-native"); fi
+fi
+if [ -z "$data" ]; then
+  if [ -d .gpu/data/emoji64 ]; then data=.gpu/data/emoji64; else data=data/emoji64; fi
+fi
+[ -f "$data/images.safetensors" ] || { echo "gpu-bench: no dataset at $data (swd-native data build --out $data, or scripts/gpu-pack.sh)" >&2; exit 2; }
+# The NVIDIA Vulkan driver where the loader does not find it by itself (containers).
+nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia_icd" ]; then export VK_DRIVER_FILES="$nvidia_icd"; fi
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+
+for spec in "${bins[@]}"; do
+  label="${spec%%=*}" bin="${spec#*=}"
+  [ "$label" != "$spec" ] || { echo "gpu-bench: --bin wants LABEL=PATH, got '$spec'" >&2; exit 2; }
+  [ -x "$bin" ] || { echo "gpu-bench: $bin is not an executable swd-native" >&2; exit 2; }
+  echo "== burn ($label): generation"
+  "$bin" bench --device "$device" --model models/swd4 --teacher models/default --schedules swd4,full4 \
+    --repeats "$repeats" --batch "$gen_batch" --json "$out/burn-$label-generate.json"
+  echo "== burn ($label): training steps at batch $batch"
+  "$bin" bench --device "$device" --model models/default --skip-teacher --schedules full4 --repeats 1 \
+    --batch "$batch" --train --data "$data" --distill-config configs/distill-gpu.toml \
+    --teacher-config configs/teacher-demo.toml --cycles 1 --json "$out/burn-$label-train.json"
+done
+
+if [ "$torch" = 1 ] && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+  for precision in f32 bf16; do
+    echo "== PyTorch $precision"
+    flag=() && [ "$precision" = bf16 ] && flag=(--bf16)
+    (cd tools/reference && python3 bench.py --model ../../models/swd4 --device cuda --batch "$gen_batch" --repeats "$repeats" "${flag[@]}" \
+      --train --train-batch "$batch" --json "$out/torch-$precision.json")
+  done
+else
+  echo "== PyTorch: skipped (no torch with CUDA here)"
+fi
+python3 tools/gpu-report.py "$out"
