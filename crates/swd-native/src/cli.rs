@@ -163,9 +163,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceArg,
     },
-    /// Measure a model under one schedule: FID and precision/recall (k = 3) on the evaluation
-    /// network's features against the real images of the same prompts, prompt accuracy and
-    /// per-prompt diversity.
+    /// Measure a model under one schedule: FID and precision/recall on the evaluation network's
+    /// features against the real images of the same prompts, prompt accuracy and per-prompt
+    /// diversity, each with a 95% bootstrap interval.
     Eval {
         /// Model folder (default: models/default).
         #[arg(long)]
@@ -190,6 +190,13 @@ pub enum Command {
         seed: u64,
         #[arg(long, default_value_t = 16)]
         batch: usize,
+        /// Neighbours of precision/recall's k-NN balls (smaller k: tighter manifolds, less
+        /// saturation).
+        #[arg(long, default_value_t = 3)]
+        k: usize,
+        /// Bootstrap resamples of the 95% intervals (over prompts; 0: no intervals).
+        #[arg(long, default_value_t = 200)]
+        bootstrap: usize,
         /// Write the report as JSON (read by `report`).
         #[arg(long)]
         json: Option<PathBuf>,

@@ -56,7 +56,7 @@ fn evalnet_eval_bench_report() {
     std::fs::create_dir_all(&runs).unwrap();
     let eval = |schedule: &str, name: &str| {
         let out = runs.join(format!("{name}.json"));
-        let text = ok(&["eval", "--model", &s(&model), "--schedule", schedule, "--data", &s(&data), "--evalnet", &s(&evalnet), "--n", "12", "--batch", "4", "--json", &s(&out)]);
+        let text = ok(&["eval", "--model", &s(&model), "--schedule", schedule, "--data", &s(&data), "--evalnet", &s(&evalnet), "--n", "12", "--batch", "4", "--bootstrap", "20", "--json", &s(&out)]);
         (text, json(&out))
     };
     let (first_text, first) = eval("swd4", "swd4");
@@ -68,6 +68,16 @@ fn evalnet_eval_bench_report() {
     assert!(first["precision"].as_f64().unwrap() <= 1.0 && first["recall"].as_f64().unwrap() <= 1.0);
     assert_eq!((first["n"].as_u64(), first["nfe"].as_u64(), first["schedule"].as_str()), (Some(12), Some(4), Some("swd4")));
     assert!(first["real_prompt"]["top1"].as_f64().is_some() && first["prompt"]["top5"].as_f64().is_some());
+    assert_eq!(first["intervals"]["resamples"].as_u64(), Some(20));
+    for key in ["fid", "precision", "recall", "top1", "top5", "diversity"] {
+        let (lo, hi) = (first["intervals"][key]["lo"].as_f64().unwrap(), first["intervals"][key]["hi"].as_f64().unwrap());
+        assert!(lo <= hi, "{key}: [{lo}, {hi}]");
+    }
+    for key in ["top1", "top5"] {
+        let (lo, hi, v) = (first["intervals"][key]["lo"].as_f64().unwrap(), first["intervals"][key]["hi"].as_f64().unwrap(), first["prompt"][key].as_f64().unwrap());
+        assert!(lo <= v && v <= hi, "{key} {v} outside its interval [{lo}, {hi}]");
+    }
+    assert!(first_text.contains("95% interval (20 resamples)"), "{first_text}");
     assert_eq!(image_dims(&runs.join("swd4.png")), (4 * 64 + 6, 3 * 64 + 4), "12 samples in a 4-column grid");
     // Second run: real statistics from the cache, same fixed seeds → the same numbers.
     let (second_text, second) = eval("swd4", "swd4-again");

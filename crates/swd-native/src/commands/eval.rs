@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use swd_core::ScaleSchedule;
+use swd_train::eval::bootstrap::Interval;
 use swd_train::eval::{evaluate, EvalOptions};
 use swd_train::fsutil;
 
@@ -20,6 +21,8 @@ pub struct Args {
     pub n: usize,
     pub seed: u64,
     pub batch: usize,
+    pub k: usize,
+    pub bootstrap: usize,
     pub json: Option<PathBuf>,
     pub samples: Option<PathBuf>,
     pub device: DeviceArg,
@@ -42,11 +45,13 @@ pub fn run(args: Args) -> Result<()> {
         data: args.data,
         evalnet: args.evalnet,
         n: args.n,
+        k: args.k,
         seed: args.seed,
         batch: args.batch,
         diversity_prompts: 16,
         diversity_seeds: 4,
         samples: samples.clone(),
+        bootstrap: args.bootstrap,
         device: dev,
         progress: true,
     })?;
@@ -58,6 +63,13 @@ pub fn run(args: Args) -> Result<()> {
         report.schedule, report.nfe, report.n, report.fid, report.precision, report.recall,
         pct(report.prompt.top1), pct(report.prompt.top5), pct(report.real_prompt.top1), report.diversity
     );
+    if let Some(i) = &report.intervals {
+        let (f2, f3, p) = (|i: Interval| format!("[{:.2}, {:.2}]", i.lo, i.hi), |i: Interval| format!("[{:.3}, {:.3}]", i.lo, i.hi), |i: Interval| format!("[{}, {}]", pct(i.lo), pct(i.hi)));
+        println!(
+            "| 95% interval ({} resamples) | | | {} | {} | {} | {} | {} | | {} |",
+            i.resamples, f2(i.fid), f3(i.precision), f3(i.recall), p(i.top1), p(i.top5), f3(i.diversity)
+        );
+    }
     println!("{:.1} s{}", report.seconds, if report.real_stats_cached { " (real statistics from the cache)" } else { "" });
     if let Some(path) = &samples {
         println!("samples: {}", path.display());

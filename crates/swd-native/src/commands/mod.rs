@@ -33,8 +33,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::TrainEvalnet { data, out, steps, batch, lr, seed, resume, device } => {
             train_evalnet::run(train_evalnet::Args { data, out, steps, batch, lr, seed, resume, device })
         }
-        Command::Eval { model, schedule, cfg, data, evalnet, n, seed, batch, json, samples, device } => {
-            eval::run(eval::Args { model, schedule, cfg, data, evalnet, n, seed, batch, json, samples, device })
+        Command::Eval { model, schedule, cfg, data, evalnet, n, seed, batch, k, bootstrap, json, samples, device } => {
+            eval::run(eval::Args { model, schedule, cfg, data, evalnet, n, seed, batch, k, bootstrap, json, samples, device })
         }
         Command::Export { model, out, dtype, format } => export::run(&model, &out, &dtype, &format),
         Command::Import { from, config, tokenizer, out, allow_partial, dtype } => import::run(&from, &config, &tokenizer, &out, allow_partial, &dtype),

@@ -5,7 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use swd_core::ScaleSchedule;
+use swd_train::eval::bootstrap::Intervals;
 use swd_train::evalnet::score::Accuracy;
+
+fn default_k() -> usize {
+    3
+}
 
 /// The fields of an `eval --json` report the table uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -20,6 +25,12 @@ pub struct Eval {
     pub recall: f64,
     pub prompt: Accuracy,
     pub diversity: Option<f64>,
+    /// Precision/recall's k (absent in reports older than the option: 3).
+    #[serde(default = "default_k")]
+    pub k: usize,
+    /// 95% bootstrap intervals, when the run computed them.
+    #[serde(default)]
+    pub intervals: Option<Intervals>,
     /// The run folder it came from (its samples grid sits next to it).
     #[serde(skip)]
     pub path: PathBuf,

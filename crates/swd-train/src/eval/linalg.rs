@@ -38,13 +38,26 @@ impl Mat {
     }
 }
 
-/// Eigen-decomposition of a symmetric matrix: (eigenvalues, eigenvectors as columns of V).
+/// Rotates rows `p` and `q` of the row-major `[n × n]` matrix `a` by (c, s):
+/// row p ← c·row p − s·row q, row q ← s·row p + c·row q.
+fn rotate_rows(a: &mut [f64], n: usize, p: usize, q: usize, c: f64, s: f64) {
+    let (head, tail) = a.split_at_mut(q * n);
+    for (x, y) in head[p * n..(p + 1) * n].iter_mut().zip(&mut tail[..n]) {
+        let (xp, yq) = (*x, *y);
+        *x = c * xp - s * yq;
+        *y = s * xp + c * yq;
+    }
+}
+
+/// Eigen-decomposition of a symmetric matrix by cyclic Jacobi rotations: (eigenvalues,
+/// eigenvectors as columns of V). A stays symmetric, so each rotation updates rows p and q
+/// (contiguous) and mirrors them into columns p and q; V is kept transposed for the same reason.
 pub fn symmetric_eigen(m: &Mat) -> (Vec<f64>, Mat) {
     let n = m.n;
     let mut a = m.a.clone();
-    let mut v = Mat::zeros(n);
+    let mut vt = Mat::zeros(n);
     for i in 0..n {
-        v.a[i * n + i] = 1.0;
+        vt.a[i * n + i] = 1.0;
     }
     let scale: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt().max(f64::MIN_POSITIVE);
     for _sweep in 0..100 {
@@ -58,26 +71,28 @@ pub fn symmetric_eigen(m: &Mat) -> (Vec<f64>, Mat) {
                 if apq.abs() <= 1e-300 {
                     continue;
                 }
-                let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                let (app, aqq) = (a[p * n + p], a[q * n + q]);
+                let theta = (aqq - app) / (2.0 * apq);
                 let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
                 let c = 1.0 / (t * t + 1.0).sqrt();
                 let s = t * c;
-                for k in 0..n {
-                    let (akp, akq) = (a[k * n + p], a[k * n + q]);
-                    a[k * n + p] = c * akp - s * akq;
-                    a[k * n + q] = s * akp + c * akq;
+                rotate_rows(&mut a, n, p, q, c, s);
+                a[p * n + p] = app - t * apq;
+                a[q * n + q] = aqq + t * apq;
+                a[p * n + q] = 0.0;
+                a[q * n + p] = 0.0;
+                for k in (0..n).filter(|&k| k != p && k != q) {
+                    a[k * n + p] = a[p * n + k];
+                    a[k * n + q] = a[q * n + k];
                 }
-                for k in 0..n {
-                    let (apk, aqk) = (a[p * n + k], a[q * n + k]);
-                    a[p * n + k] = c * apk - s * aqk;
-                    a[q * n + k] = s * apk + c * aqk;
-                }
-                for k in 0..n {
-                    let (vkp, vkq) = (v.a[k * n + p], v.a[k * n + q]);
-                    v.a[k * n + p] = c * vkp - s * vkq;
-                    v.a[k * n + q] = s * vkp + c * vkq;
-                }
+                rotate_rows(&mut vt.a, n, p, q, c, s);
             }
+        }
+    }
+    let mut v = Mat::zeros(n);
+    for i in 0..n {
+        for j in 0..n {
+            v.a[i * n + j] = vt.a[j * n + i];
         }
     }
     ((0..n).map(|i| a[i * n + i]).collect(), v)
@@ -113,6 +128,22 @@ mod tests {
         // Columns of V are orthonormal.
         let dot = v.at(0, 0) * v.at(0, 1) + v.at(1, 0) * v.at(1, 1);
         assert!(dot.abs() < 1e-12);
+    }
+
+    #[test]
+    fn decomposes_a_random_symmetric_matrix() {
+        let n = 40;
+        let r = swd_core::noise::NoiseRng::new(9).normals(n * n);
+        let a = mat(n, &(0..n * n).map(|k| (r[k] + r[(k % n) * n + k / n]) as f64).collect::<Vec<_>>());
+        let (values, v) = symmetric_eigen(&a);
+        for i in 0..n {
+            for j in 0..n {
+                let back: f64 = (0..n).map(|k| v.at(i, k) * values[k] * v.at(j, k)).sum();
+                assert!((back - a.at(i, j)).abs() < 1e-9, "({i}, {j}): {back} vs {}", a.at(i, j));
+                let dot: f64 = (0..n).map(|k| v.at(k, i) * v.at(k, j)).sum();
+                assert!((dot - f64::from(u8::from(i == j))).abs() < 1e-9, "V not orthonormal at ({i}, {j})");
+            }
+        }
     }
 
     #[test]

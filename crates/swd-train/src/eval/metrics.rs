@@ -79,43 +79,86 @@ fn distance(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (*x as f64 - *y as f64).powi(2)).sum::<f64>().sqrt()
 }
 
-/// Distance from each point to its k-th nearest other point of the same set.
-fn knn_radii(f: Features, k: usize) -> Vec<f64> {
-    (0..f.len())
-        .map(|i| {
-            let mut d: Vec<f64> = (0..f.len()).filter(|&j| j != i).map(|j| distance(f.row(i), f.row(j))).collect();
-            d.sort_by(f64::total_cmp);
-            d.get(k.saturating_sub(1)).copied().unwrap_or(f64::INFINITY)
+/// Pairwise distances `[a.len() × b.len()]`, row-major.
+fn distances(a: Features, b: Features) -> Vec<f64> {
+    (0..a.len()).flat_map(|i| (0..b.len()).map(move |j| distance(a.row(i), b.row(j)))).collect()
+}
+
+/// The distances between and within a real and a generated set that precision/recall read.
+pub struct PairDistances {
+    n_real: usize,
+    n_fake: usize,
+    real_real: Vec<f64>,
+    fake_fake: Vec<f64>,
+    real_fake: Vec<f64>,
+}
+
+impl PairDistances {
+    pub fn new(real: Features, fake: Features) -> Self {
+        Self {
+            n_real: real.len(),
+            n_fake: fake.len(),
+            real_real: distances(real, real),
+            fake_fake: distances(fake, fake),
+            real_fake: distances(real, fake),
+        }
+    }
+
+    /// Improved precision and recall of a multiset of records: `real[i]` and `fake[i]` are indices
+    /// into the sets (repeats allowed, as in a bootstrap resample; a point's own copies are not
+    /// its neighbours).
+    pub fn precision_recall(&self, real: &[usize], fake: &[usize], k: usize) -> (f64, f64) {
+        let (nr, nf) = (self.n_real, self.n_fake);
+        let real_radii = knn_radii(&self.real_real, nr, real, k);
+        let fake_radii = knn_radii(&self.fake_fake, nf, fake, k);
+        let precision = coverage(fake.len(), |q, r| self.real_fake[real[r] * nf + fake[q]] <= real_radii[r], real.len());
+        let recall = coverage(real.len(), |q, r| self.real_fake[real[q] * nf + fake[r]] <= fake_radii[r], fake.len());
+        (precision, recall)
+    }
+}
+
+/// Distance from each point of `members` to its k-th nearest other point among `members`
+/// (`d`: the `[n × n]` distances of the whole set).
+fn knn_radii(d: &[f64], n: usize, members: &[usize], k: usize) -> Vec<f64> {
+    members
+        .iter()
+        .map(|&i| {
+            let mut others: Vec<f64> = members.iter().filter(|&&j| j != i).map(|&j| d[i * n + j]).collect();
+            others.sort_by(f64::total_cmp);
+            others.get(k.saturating_sub(1)).copied().unwrap_or(f64::INFINITY)
         })
         .collect()
 }
 
-/// Fraction of `queries` inside the union of `reference`'s k-NN balls.
-fn coverage(reference: Features, radii: &[f64], queries: Features) -> f64 {
-    let inside = (0..queries.len())
-        .filter(|&q| (0..reference.len()).any(|r| distance(queries.row(q), reference.row(r)) <= radii[r]))
-        .count();
-    inside as f64 / queries.len().max(1) as f64
+/// Fraction of the `queries` queries inside the union of the `references` k-NN balls.
+fn coverage(queries: usize, inside: impl Fn(usize, usize) -> bool, references: usize) -> f64 {
+    let hits = (0..queries).filter(|&q| (0..references).any(|r| inside(q, r))).count();
+    hits as f64 / queries.max(1) as f64
 }
 
 /// Improved precision (generated samples that fall on the real manifold) and recall (real
 /// samples covered by the generated manifold), each manifold the union of k-NN balls.
 pub fn precision_recall(real: Features, fake: Features, k: usize) -> (f64, f64) {
-    let precision = coverage(real, &knn_radii(real, k), fake);
-    let recall = coverage(fake, &knn_radii(fake, k), real);
-    (precision, recall)
+    let all = |n: usize| (0..n).collect::<Vec<_>>();
+    PairDistances::new(real, fake).precision_recall(&all(real.len()), &all(fake.len()), k)
 }
 
-/// Mean over groups (e.g. the images of one prompt) of the mean pairwise feature distance.
-pub fn diversity(f: Features, groups: &[Vec<usize>]) -> f64 {
-    let per_group: Vec<f64> = groups
+/// Mean pairwise feature distance within each group (e.g. the images of one prompt) that has at
+/// least two members.
+pub fn diversity_per_group(f: Features, groups: &[Vec<usize>]) -> Vec<f64> {
+    groups
         .iter()
         .filter(|g| g.len() >= 2)
         .map(|g| {
             let pairs: Vec<f64> = g.iter().enumerate().flat_map(|(a, &i)| g[a + 1..].iter().map(move |&j| (i, j))).map(|(i, j)| distance(f.row(i), f.row(j))).collect();
             pairs.iter().sum::<f64>() / pairs.len() as f64
         })
-        .collect();
+        .collect()
+}
+
+/// Mean over groups of [`diversity_per_group`].
+pub fn diversity(f: Features, groups: &[Vec<usize>]) -> f64 {
+    let per_group = diversity_per_group(f, groups);
     per_group.iter().sum::<f64>() / per_group.len().max(1) as f64
 }
 
@@ -162,6 +205,17 @@ mod tests {
         let far = sample(300, 4, 10.0, 1.0, 7);
         let (p, r) = precision_recall(Features::new(4, &real), Features::new(4, &far), 3);
         assert!(p < 0.01 && r < 0.01);
+    }
+
+    #[test]
+    fn a_resampled_points_own_copies_are_not_its_neighbours() {
+        let (real, fake) = ([0.0f32, 2.0, 7.0], [0.5f32]);
+        let d = PairDistances::new(Features::new(1, &real), Features::new(1, &fake));
+        // Point 0 drawn twice: its nearest other point is point 1, 2 away — not its copy at 0.
+        assert_eq!(knn_radii(&d.real_real, 3, &[0, 0, 1], 1), [2.0, 2.0, 2.0]);
+        assert_eq!(knn_radii(&d.real_real, 3, &[0, 1, 2], 2), [7.0, 5.0, 7.0]);
+        // Every record once: the plain metric.
+        assert_eq!(d.precision_recall(&[0, 1, 2], &[0], 1), precision_recall(Features::new(1, &real), Features::new(1, &fake), 1));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Measuring generators: distribution metrics on evaluation-network features and the `eval`
 //! pipeline that produces them.
 
+pub mod bootstrap;
 pub mod linalg;
 pub mod metrics;
 mod run;
 
-pub use run::{eval_records, evaluate, EvalOptions, EvalReport, PR_K};
+pub use run::{eval_records, evaluate, EvalOptions, EvalReport};

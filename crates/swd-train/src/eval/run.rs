@@ -13,13 +13,12 @@ use serde::Serialize;
 use swd_core::noise::NoiseRng;
 use swd_core::{resize, ScaleSchedule, TextToImage};
 
-use super::metrics::{diversity, frechet_distance, precision_recall, Features, Gaussian};
+use super::bootstrap::{intervals, Intervals, Measured};
+use super::metrics::{diversity_per_group, frechet_distance, precision_recall, Features, Gaussian};
 use crate::data::Dataset;
 use crate::evalnet::score::{Accuracy, Outputs};
 use crate::evalnet::EvalNetFolder;
 use crate::{fsutil, image_io};
-
-pub const PR_K: usize = 3;
 
 pub struct EvalOptions {
     pub model: PathBuf,
@@ -31,6 +30,8 @@ pub struct EvalOptions {
     pub evalnet: PathBuf,
     /// Generated (and real) images compared.
     pub n: usize,
+    /// Neighbours of precision/recall's k-NN balls.
+    pub k: usize,
     pub seed: u64,
     pub batch: usize,
     /// Prompts × seeds of the diversity measurement.
@@ -38,6 +39,8 @@ pub struct EvalOptions {
     pub diversity_seeds: usize,
     /// Where to draw the first 16 evaluation prompts as a grid (the same in every run).
     pub samples: Option<PathBuf>,
+    /// Bootstrap resamples for the 95% intervals (0: none).
+    pub bootstrap: usize,
     pub device: Device,
     pub progress: bool,
 }
@@ -65,6 +68,8 @@ pub struct EvalReport {
     pub diversity_seeds: usize,
     pub evalnet: String,
     pub real_stats_cached: bool,
+    /// 95% bootstrap intervals of the metrics above (absent when not asked for).
+    pub intervals: Option<Intervals>,
     pub seconds: f64,
 }
 
@@ -135,8 +140,8 @@ fn generate(t2i: &TextToImage, prompts: &[&str], seeds: &[u64], schedule: &Scale
 
 pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
     let started = Instant::now();
-    if opts.n < 2 * PR_K || opts.batch == 0 {
-        bail!("eval needs n ≥ {} images and batch ≥ 1", 2 * PR_K);
+    if opts.k == 0 || opts.n < 2 * opts.k || opts.batch == 0 {
+        bail!("eval needs k ≥ 1, n ≥ 2k images and batch ≥ 1 (got k {}, n {}, batch {})", opts.k, opts.n, opts.batch);
     }
     let device = &opts.device;
     let t2i = fsutil::load_model(&opts.model, device)?;
@@ -153,7 +158,7 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
     // Only records whose emoji and category the network knows can be scored.
     let (records, targets): (Vec<usize>, Vec<(usize, usize)>) =
         eval_records(&ds, opts.n, opts.seed).into_iter().filter_map(|i| net.labels.targets(&ds.records[i]).map(|t| (i, t))).unzip();
-    if records.len() < 2 * PR_K {
+    if records.len() < 2 * opts.k {
         bail!("only {} evaluation images have a class and category the evaluation network knows", records.len());
     }
     let (real, cached) = real_stats(&ds, &opts.data, &net, &records, &targets, opts.seed, device)?;
@@ -182,9 +187,16 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
     let dim = fake_out.dim;
     let (real_f, fake_f) = (Features::new(dim, &real.features), Features::new(dim, &fake_out.features));
     let fid = frechet_distance(&Gaussian::fit(real_f), &Gaussian::fit(fake_f));
-    let (precision, recall) = precision_recall(real_f, fake_f, PR_K);
+    let (precision, recall) = precision_recall(real_f, fake_f, opts.k);
     let groups: Vec<Vec<usize>> = (0..div_prompts).map(|p| (p * opts.diversity_seeds..(p + 1) * opts.diversity_seeds).collect()).collect();
-    let diversity = if div_out.n == 0 { f64::NAN } else { diversity(Features::new(dim, &div_out.features), &groups) };
+    let div_per_prompt = if div_out.n == 0 { Vec::new() } else { diversity_per_group(Features::new(dim, &div_out.features), &groups) };
+    let diversity = if div_per_prompt.is_empty() { f64::NAN } else { div_per_prompt.iter().sum::<f64>() / div_per_prompt.len() as f64 };
+    let ranks: Vec<usize> = targets.iter().enumerate().map(|(i, &(c, _))| fake_out.class_rank(i, c)).collect();
+    let (top1_hits, top5_hits): (Vec<bool>, Vec<bool>) = ranks.iter().map(|&r| (r == 0, r < 5)).unzip();
+    let intervals = (opts.bootstrap > 0).then(|| {
+        let measured = Measured { real: real_f, fake: fake_f, top1_hits: &top1_hits, top5_hits: &top5_hits, k: opts.k, diversity_per_prompt: &div_per_prompt };
+        intervals(&measured, opts.bootstrap, opts.seed)
+    });
 
     if let Some(path) = &opts.samples {
         let k = n.min(16);
@@ -202,7 +214,7 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
         fid,
         precision,
         recall,
-        k: PR_K,
+        k: opts.k,
         prompt: Accuracy::of(&fake_out, &targets),
         real_prompt: real.accuracy,
         diversity,
@@ -210,6 +222,7 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
         diversity_seeds: opts.diversity_seeds,
         evalnet: opts.evalnet.display().to_string(),
         real_stats_cached: cached,
+        intervals,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
