@@ -11,7 +11,7 @@ pub fn device(arg: DeviceArg) -> Device {
     }
 }
 
-/// A short name of the device for reports, e.g. `wgpu: NVIDIA H100 PCIe (spirv_4318_9013)`.
+/// A short name of the device for reports, e.g. `wgpu: NVIDIA H100 PCIe`.
 pub fn describe(arg: DeviceArg, device: &Device) -> String {
     match (arg, device.identity()) {
         (DeviceArg::Wgpu, Some(id)) => format!("wgpu: {}", readable(&id)),
@@ -20,11 +20,11 @@ pub fn describe(arg: DeviceArg, device: &Device) -> String {
     }
 }
 
-/// The adapter's own name, "software" when no card is behind it (lavapipe, SwiftShader), and
-/// the compiler target that tells SPIR-V from WGSL.
+/// The adapter's own name, marked "software" when no card is behind it (lavapipe, SwiftShader).
+/// (The identity's `fingerprint`, `spirv_<vendor>_<device>`, is printed by WGSL builds too: it
+/// names a cache namespace, not the compiler, so it stays out.)
 fn readable(id: &DeviceIdentity) -> String {
-    let software = if id.physical.is_none() { ", software" } else { "" };
-    format!("{} ({}{software})", id.name, id.fingerprint)
+    if id.physical.is_none() { format!("{} (software)", id.name) } else { id.name.clone() }
 }
 
 #[cfg(test)]
@@ -32,14 +32,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_the_card_and_the_compiler_target() {
+    fn names_the_card_and_marks_software_adapters() {
         let card = DeviceIdentity {
             name: "NVIDIA H200".into(),
             fingerprint: "spirv_4318_9013".into(),
             physical: Some(Default::default()),
         };
-        assert_eq!(readable(&card), "NVIDIA H200 (spirv_4318_9013)");
+        assert_eq!(readable(&card), "NVIDIA H200");
         let lavapipe = DeviceIdentity { name: "llvmpipe (LLVM 15.0.6, 256 bits)".into(), fingerprint: "spirv_65541_0".into(), physical: None };
-        assert_eq!(readable(&lavapipe), "llvmpipe (LLVM 15.0.6, 256 bits) (spirv_65541_0, software)");
+        assert_eq!(readable(&lavapipe), "llvmpipe (LLVM 15.0.6, 256 bits) (software)");
     }
 }
