@@ -112,6 +112,7 @@ fn evalnet_eval_bench_report() {
     // Errors: one clear line each.
     assert_clean_error(&run(&["eval", "--model", &s(&model), "--data", &s(&data), "--evalnet", &s(&dir.join("nope"))]), "evaluation network folder");
     assert_clean_error(&run(&["eval", "--model", &s(&model), "--data", &s(&data), "--evalnet", &s(&evalnet), "--n", "2"]), "n ≥");
+    assert_clean_error(&run(&["eval", "--model", &s(&model), "--data", &s(&data), "--evalnet", &s(&evalnet), "--k", "0"]), "k ≥ 1");
     assert_clean_error(&run(&["bench", "--model", &s(&model), "--train"]), "--train needs --data");
     std::fs::write(runs.join("junk.json"), "{\"hello\": 1}").unwrap();
     assert_clean_error(&run(&["report", "--runs", &s(&runs)]), "neither an `eval --json` nor a `bench --json`");
