@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use swd_core::ScaleSchedule;
-use swd_train::eval::bootstrap::Interval;
 use swd_train::eval::{evaluate, EvalOptions};
 use swd_train::fsutil;
 
@@ -64,10 +63,10 @@ pub fn run(args: Args) -> Result<()> {
         pct(report.prompt.top1), pct(report.prompt.top5), pct(report.real_prompt.top1), report.diversity
     );
     if let Some(i) = &report.intervals {
-        let (f2, f3, p) = (|i: Interval| format!("[{:.2}, {:.2}]", i.lo, i.hi), |i: Interval| format!("[{:.3}, {:.3}]", i.lo, i.hi), |i: Interval| format!("[{}, {}]", pct(i.lo), pct(i.hi)));
         println!(
             "| 95% interval ({} resamples) | | | {} | {} | {} | {} | {} | | {} |",
-            i.resamples, f2(i.fid), f3(i.precision), f3(i.recall), p(i.top1), p(i.top5), f3(i.diversity)
+            i.resamples, i.fid.show(2, 1.0, ""), i.precision.show(3, 1.0, ""), i.recall.show(3, 1.0, ""),
+            i.top1.show(1, 100.0, "%"), i.top5.show(1, 100.0, "%"), i.diversity.show(3, 1.0, "")
         );
     }
     println!("{:.1} s{}", report.seconds, if report.real_stats_cached { " (real statistics from the cache)" } else { "" });

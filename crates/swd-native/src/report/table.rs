@@ -13,7 +13,7 @@ fn num(x: Option<f64>, digits: usize) -> String {
 fn with_interval(value: f64, interval: Option<Interval>, digits: usize, scale: f64) -> String {
     let v = format!("{:.digits$}", value * scale);
     match interval {
-        Some(i) => format!("{v} [{:.digits$}, {:.digits$}]", i.lo * scale, i.hi * scale),
+        Some(i) => format!("{v} {}", i.show(digits, scale, "")),
         None => v,
     }
 }

@@ -41,6 +41,11 @@ impl Interval {
         Self { lo: (p.lo - bias).clamp(range.0, range.1), hi: (p.hi - bias).clamp(range.0, range.1) }
     }
 
+    /// `[lo, hi]` with `digits` decimals after multiplying by `scale`, each bound followed by `unit`.
+    pub fn show(&self, digits: usize, scale: f64, unit: &str) -> String {
+        format!("[{:.digits$}{unit}, {:.digits$}{unit}]", self.lo * scale, self.hi * scale)
+    }
+
     pub fn contains(&self, v: f64) -> bool {
         self.lo <= v && v <= self.hi
     }
