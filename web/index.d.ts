@@ -1,5 +1,15 @@
-/** Schedules the shipped students know; any `swd:SCALES@SIGMAS` or `euler:N[@SIZE]` string also works. */
-export type Schedule = 'swd4' | 'swd6' | 'full4' | (string & {});
+/** A preset's name from `Generator.schedules`, or any `swd:SCALES@SIGMAS` / `euler:N[@SIZE]` string. */
+export type Schedule = string;
+
+/** One entry of `Generator.schedules`. */
+export interface ScheduleInfo {
+  name: string;
+  /** The side of each step's image. */
+  scales: number[];
+  about: string;
+  /** The model's own schedule (what `generate` uses when none is given). */
+  default: boolean;
+}
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -79,6 +89,8 @@ export class Generator {
   readonly backend: Backend;
   readonly backendReason: string;
   readonly config: ModelConfig;
+  /** The schedules to offer: swd-core's presets, then the model's default if it is not one. */
+  readonly schedules: ScheduleInfo[];
   readonly busy: boolean;
   /** Rejects on a bad argument, while another generation runs, or when cancelled. */
   generate(prompt: string, options?: GenerateOptions): Promise<GenerateResult>;

@@ -71,6 +71,11 @@ export class Generator {
     return this.#inner.config;
   }
 
+  /** The schedules to offer for this model: `[{ name, scales, about, default }]`. */
+  get schedules() {
+    return this.#inner.schedules;
+  }
+
   get busy() {
     return this.#inner.busy;
   }

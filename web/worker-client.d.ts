@@ -1,4 +1,4 @@
-import type { Backend, GenerateOptions, GenerateResult, LoadOptions, ModelConfig } from './index.js';
+import type { Backend, GenerateOptions, GenerateResult, LoadOptions, ModelConfig, ScheduleInfo } from './index.js';
 
 export interface WorkerOptions {
   /**
@@ -17,6 +17,7 @@ export class WorkerGenerator {
   readonly backend: Backend;
   readonly backendReason: string;
   readonly config: ModelConfig;
+  readonly schedules: ScheduleInfo[];
   generate(prompt: string, options?: GenerateOptions): Promise<GenerateResult>;
   cancel(): void;
   /** Stops the worker; pending calls reject. */

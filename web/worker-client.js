@@ -74,6 +74,7 @@ export class WorkerGenerator {
       client.backend = info.backend;
       client.backendReason = info.backendReason;
       client.config = info.config;
+      client.schedules = info.schedules;
     } catch (e) {
       client.terminate();
       throw e;

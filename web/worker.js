@@ -13,7 +13,8 @@ self.onmessage = async ({ data: msg }) => {
     if (type === 'load') {
       const onProgress = (p) => reply('progress', { progress: p });
       generator = await Generator.load({ ...msg.options, onProgress });
-      reply('done', { result: { backend: generator.backend, backendReason: generator.backendReason, config: generator.config } });
+      const { backend, backendReason, config, schedules } = generator;
+      reply('done', { result: { backend, backendReason, config, schedules } });
     } else if (type === 'generate') {
       if (!generator) throw new Error('no model is loaded in this worker');
       const onStep = msg.wantSteps ? (s) => reply('step', { step: s }) : undefined;

@@ -94,6 +94,10 @@ async function main() {
   // The notice is for browsers without (hardware) WebGPU, not for an explicit ?backend=cpu.
   $('webgpu-missing').hidden = generator.backend === 'webgpu' || generator.backendReason === 'requested';
   $('progress').hidden = true;
+  // The schedules come from the model (swd-core's presets), not from this page.
+  for (const s of generator.schedules) $('schedule').add(new Option(`${s.name} (${s.about})`, s.name, s.default, s.default));
+  const names = generator.schedules.map((s) => s.name);
+  $('compare').textContent = `Compare ${names.join(' / ')}`;
   setBusy(false);
 
   const run = async (schedules) => {
@@ -113,7 +117,7 @@ async function main() {
     e.preventDefault();
     run([$('schedule').value]);
   });
-  $('compare').addEventListener('click', () => run(['swd4', 'swd6', 'full4']));
+  $('compare').addEventListener('click', () => run(names));
   $('cancel').addEventListener('click', () => generator.cancel());
   demo.generator = generator;
 }

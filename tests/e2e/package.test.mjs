@@ -73,6 +73,8 @@ test('main-thread API: progress, cache, cancel, one generation at a time', { tim
       secondCached: second.filter((p) => p.stage === 'download').every((p) => p.cached),
       cancelled, busy, size: [done.width, done.height, done.data.length], steps: done.timings.length,
       badBackend, missing,
+      schedules: gen.schedules,
+      euler: await gen.generate('3d emoji: rocket', { schedule: 'euler:2' }).then((r) => [r.schedule, r.width]),
     };
   });
   assert.deepEqual(out.stages, ['download', 'device', 'weights', 'warmup', 'ready']);
@@ -86,5 +88,10 @@ test('main-thread API: progress, cache, cancel, one generation at a time', { tim
   assert.equal(out.steps, 4);
   assert.match(out.badBackend, /backend must be "auto", "webgpu" or "cpu", got "tpu"/);
   assert.match(out.missing, /cannot fetch .*models\/nope\/config.json: HTTP 404/);
+  // The schedules come from swd-core's preset table, the model's own marked; euler:N runs at
+  // the model's resolution.
+  assert.deepEqual(out.schedules.map((s) => [s.name, s.scales.length, s.default]), [['swd4', 4, true], ['swd6', 6, false], ['full4', 4, false]]);
+  assert.deepEqual(out.schedules[0].scales, [32, 40, 48, 64]);
+  assert.deepEqual(out.euler, ['euler:2@64', 64]);
   await page.close();
 });

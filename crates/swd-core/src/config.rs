@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::{Error, Result, limits};
 
 /// The denoiser UNet. Level `l` runs at 1/2^l of the input side with
 /// `base_channels · channel_mults[l]` channels.
@@ -30,6 +30,19 @@ pub struct TextEncoderConfig {
     pub width: usize,
     pub layers: usize,
     pub heads: usize,
+}
+
+/// The model sizes a new model or teacher run starts from (see the constructors below).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// ~0.3 M parameters: tests and CI.
+    Tiny,
+    /// ~1.4 M parameters: CPU training.
+    Small,
+    /// ~7.4 M parameters: the shipped demo model (GPU training).
+    Demo,
 }
 
 /// Everything needed to rebuild a model from its weights.
@@ -104,13 +117,12 @@ impl ModelConfig {
         }
     }
 
-    /// The named preset.
-    pub fn preset(name: &str, vocab_size: usize) -> Result<Self> {
-        match name {
-            "tiny" => Ok(Self::tiny(vocab_size)),
-            "small" => Ok(Self::small(vocab_size)),
-            "demo" => Ok(Self::demo(vocab_size)),
-            other => Err(Error::Config(format!("unknown preset '{other}' (expected tiny, small or demo)"))),
+    /// The preset's config for a vocabulary of `vocab_size` tokens.
+    pub fn preset(preset: Preset, vocab_size: usize) -> Self {
+        match preset {
+            Preset::Tiny => Self::tiny(vocab_size),
+            Preset::Small => Self::small(vocab_size),
+            Preset::Demo => Self::demo(vocab_size),
         }
     }
 
@@ -153,14 +165,10 @@ impl ModelConfig {
         if t.vocab_size < 4 || t.max_tokens < 2 || t.layers == 0 || t.heads == 0 || t.width % t.heads != 0 {
             return fail("text: vocab_size ≥ 4, max_tokens ≥ 2, layers ≥ 1 and width divisible by heads".into());
         }
-        if self.resolution % 8 != 0 || !(16..=128).contains(&self.resolution) {
-            return fail(format!("resolution {} must be a multiple of 8 in 16..=128", self.resolution));
-        }
-        crate::ScaleSchedule::parse(&self.default_schedule)
+        limits::side(self.resolution).map_err(|e| Error::Config(format!("resolution: {e}")))?;
+        crate::ScaleSchedule::parse(&self.default_schedule, self.resolution)
             .map_err(|e| Error::Config(format!("default_schedule: {e}")))?;
-        if !self.default_cfg.is_finite() || self.default_cfg < 0.0 {
-            return fail("default_cfg must be a finite number ≥ 0".into());
-        }
+        limits::guidance(self.default_cfg as f64).map_err(|e| Error::Config(format!("default_cfg: {e}")))?;
         Ok(())
     }
 }
@@ -171,12 +179,11 @@ mod tests {
 
     #[test]
     fn presets_validate_and_round_trip() {
-        for name in ["tiny", "small", "demo"] {
-            let c = ModelConfig::preset(name, 600).unwrap();
+        for preset in [Preset::Tiny, Preset::Small, Preset::Demo] {
+            let c = ModelConfig::preset(preset, 600);
             c.validate().unwrap();
             assert_eq!(ModelConfig::from_json(c.to_json().as_bytes()).unwrap(), c);
         }
-        assert!(ModelConfig::preset("huge", 10).unwrap_err().to_string().contains("huge"));
     }
 
     #[test]

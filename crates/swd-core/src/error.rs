@@ -11,8 +11,6 @@ pub enum Error {
     Tokenizer(String),
     #[error("weights: {0}")]
     Weights(String),
-    #[error("invalid input: {0}")]
-    Input(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -37,10 +37,7 @@ pub fn velocity_target(x0: Tensor<4>, eps: Tensor<4>) -> Tensor<4> {
 
 /// σ ~ logit-normal(mean, std) (SD3's training density), clamped away from 0 and 1.
 pub fn logit_normal_sigmas(rng: &mut NoiseRng, n: usize, mean: f32, std: f32) -> Vec<f32> {
-    rng.normals(n)
-        .into_iter()
-        .map(|z| (1.0 / (1.0 + (-(mean + std * z)).exp())).clamp(1e-4, 1.0 - 1e-4))
-        .collect()
+    rng.normals(n).into_iter().map(|z| (1.0 / (1.0 + (-(mean + std * z)).exp())).clamp(1e-4, 1.0 - 1e-4)).collect()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod error;
 pub mod flow;
+pub mod limits;
 pub mod model;
 pub mod nn;
 pub mod noise;
@@ -18,9 +19,9 @@ pub mod tokenizer;
 pub mod weights;
 
 pub use burn;
-pub use config::{ModelConfig, TextEncoderConfig, UNetConfig};
+pub use config::{ModelConfig, Preset, TextEncoderConfig, UNetConfig};
 pub use error::{Error, Result};
 pub use model::{ModelFiles, SwdModel, TextToImage};
 pub use sampler::{Denoiser, Sampler, Step};
-pub use schedule::{SamplerKind, ScaleSchedule};
+pub use schedule::{PRESETS, SamplerKind, ScaleSchedule, SchedulePreset, ScheduleSpec};
 pub use tokenizer::TextTokenizer;

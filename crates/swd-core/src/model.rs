@@ -10,7 +10,7 @@ use crate::nn::{LoraConfig, SpatialTransformer, TextEmbedding, TextEncoder, Toke
 use crate::noise::BatchNoise;
 use crate::sampler::{Denoiser, Sampler};
 use crate::weights::{self, StoreDtype};
-use crate::{Error, ModelConfig, Result, SamplerKind, ScaleSchedule, TextTokenizer};
+use crate::{Error, ModelConfig, Result, SamplerKind, ScaleSchedule, ScheduleSpec, TextTokenizer};
 
 pub const CONFIG_FILE: &str = "config.json";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
@@ -26,10 +26,7 @@ pub struct SwdModel {
 impl SwdModel {
     /// A randomly initialised model.
     pub fn new(config: &ModelConfig, device: &Device) -> Self {
-        Self {
-            text_encoder: config.text.init(device),
-            unet: config.unet.init(config.image_channels, config.text.width, device),
-        }
+        Self { text_encoder: config.text.init(device), unet: config.unet.init(config.image_channels, config.text.width, device) }
     }
 
     /// Adds zero-initialised LoRA adapters to every attention and MLP projection.
@@ -112,6 +109,15 @@ impl TextToImage {
         self.model.num_params()
     }
 
+    /// The schedule `spec` names for this model (`euler:N` at its resolution), or the model's
+    /// default schedule.
+    pub fn schedule(&self, spec: Option<&ScheduleSpec>) -> Result<ScaleSchedule> {
+        match spec {
+            Some(spec) => spec.at(self.config.resolution),
+            None => ScaleSchedule::parse(&self.config.default_schedule, self.config.resolution),
+        }
+    }
+
     /// The guidance scale `schedule` runs with unless told otherwise: the model's own for Euler
     /// (teacher) schedules, 1 (off) for few-step schedules, whose students absorbed guidance.
     pub fn default_guidance(&self, schedule: &ScaleSchedule) -> f32 {
@@ -123,7 +129,14 @@ impl TextToImage {
 
     /// Images `[B, 3, S, S]` in [−1, 1] for `prompts` (image `b` from noise seed `seed + b`),
     /// guided with scale `cfg` against the empty prompt.
-    pub fn generate<S: AsRef<str>>(&self, prompts: &[S], schedule: &ScaleSchedule, cfg: f32, seed: u64, device: &Device) -> Result<Tensor<4>> {
+    pub fn generate<S: AsRef<str>>(
+        &self,
+        prompts: &[S],
+        schedule: &ScaleSchedule,
+        cfg: f32,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Tensor<4>> {
         let cond = self.encode(prompts, device)?;
         let uncond = self.encode(&vec![""; prompts.len()], device)?;
         Ok(Sampler::new(&self.model, schedule.clone(), &cond, BatchNoise::new(seed, prompts.len()), device)

@@ -9,26 +9,13 @@ use serde::{Deserialize, Serialize};
 /// How the scale-wise sampler upsamples its x0 prediction. Bicubic is the method's choice;
 /// nearest showed aliasing in the authors' first release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum UpsampleMode {
     #[default]
     Bicubic,
     Bilinear,
     Nearest,
-}
-
-impl std::str::FromStr for UpsampleMode {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Self> {
-        match s {
-            "bicubic" => Ok(Self::Bicubic),
-            "bilinear" => Ok(Self::Bilinear),
-            "nearest" => Ok(Self::Nearest),
-            other => Err(crate::Error::Input(format!(
-                "unknown upsample mode '{other}' (expected bicubic, bilinear or nearest)"
-            ))),
-        }
-    }
 }
 
 /// Resize `[B, C, H, W]` to `[B, C, size, size]` with half-pixel centres (PyTorch's
@@ -43,12 +30,7 @@ pub fn upsample(x: Tensor<4>, size: usize, mode: UpsampleMode) -> Tensor<4> {
         UpsampleMode::Bilinear => InterpolateMode::Bilinear,
         UpsampleMode::Nearest => InterpolateMode::Nearest,
     };
-    let options = InterpolateOptions {
-        mode,
-        align_corners: false,
-        output_size: Some([size, size]),
-        scale_factor: None,
-    };
+    let options = InterpolateOptions { mode, align_corners: false, output_size: Some([size, size]), scale_factor: None };
     interpolate(x, options)
 }
 
@@ -93,10 +75,7 @@ mod tests {
     fn area_resize_by_two_is_mean_pooling() {
         let device = Device::flex();
         let x = Tensor::<4>::random([2, 3, 8, 8], Distribution::Normal(0.0, 1.0), &device);
-        let pooled = burn::tensor::module::avg_pool2d(
-            x.clone(),
-            burn::tensor::ops::AvgPoolOptions::new([2, 2]),
-        );
+        let pooled = burn::tensor::module::avg_pool2d(x.clone(), burn::tensor::ops::AvgPoolOptions::new([2, 2]));
         let diff = (area_resize(x, 4) - pooled).abs().max().into_scalar::<f32>();
         assert!(diff < 1e-5, "{diff}");
     }

@@ -6,7 +6,7 @@
 use burn::tensor::{Device, Tensor};
 
 use crate::noise::BatchNoise;
-use crate::resize::{upsample, UpsampleMode};
+use crate::resize::{UpsampleMode, upsample};
 use crate::schedule::{SamplerKind, ScaleSchedule};
 
 /// A velocity predictor v(x_σ, σ, cond) ≈ ε − x0.
@@ -46,17 +46,7 @@ pub struct Sampler<'a, D: Denoiser> {
 impl<'a, D: Denoiser> Sampler<'a, D> {
     /// `noise` fixes the batch size and seeds; `cond` must be batch-aligned with it.
     pub fn new(denoiser: &'a D, schedule: ScaleSchedule, cond: &'a D::Cond, noise: BatchNoise, device: &Device) -> Self {
-        Self {
-            denoiser,
-            schedule,
-            cond,
-            guidance: None,
-            upsample: UpsampleMode::Bicubic,
-            noise,
-            device: device.clone(),
-            x: None,
-            index: 0,
-        }
+        Self { denoiser, schedule, cond, guidance: None, upsample: UpsampleMode::Bicubic, noise, device: device.clone(), x: None, index: 0 }
     }
 
     /// Classifier-free guidance: v = v_u + scale·(v_c − v_u); a scale of 1 costs nothing extra.
@@ -152,7 +142,7 @@ mod tests {
     #[test]
     fn next_input_is_at_the_next_scale_after_each_step() {
         let device = Device::flex();
-        let fresh = || Sampler::new(&Still, ScaleSchedule::swd4(), &(), BatchNoise::new(0, 2), &device);
+        let fresh = || Sampler::new(&Still, ScaleSchedule::preset("swd4").unwrap(), &(), BatchNoise::new(0, 2), &device);
         assert!(fresh().into_next_input().is_none(), "nothing drawn before the first step");
         for (k, size) in [(1, 40), (2, 48), (3, 64)] {
             let mut sampler = fresh();

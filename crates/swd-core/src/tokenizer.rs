@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use regex::Regex;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::{Error, Result};
 
@@ -83,7 +83,10 @@ impl TextTokenizer {
     pub fn build<S: AsRef<str>>(captions: &[S]) -> Result<Self> {
         let words = Regex::new(WORDS).expect("valid pattern");
         let mut vocab: BTreeMap<String, u32> = SPECIALS.iter().enumerate().map(|(i, s)| (s.to_string(), i as u32)).collect();
-        let mut all: Vec<String> = captions.iter().flat_map(|c| words.find_iter(&lowercase(c.as_ref())).map(|m| m.as_str().to_string()).collect::<Vec<_>>()).collect();
+        let mut all: Vec<String> = captions
+            .iter()
+            .flat_map(|c| words.find_iter(&lowercase(c.as_ref())).map(|m| m.as_str().to_string()).collect::<Vec<_>>())
+            .collect();
         all.sort();
         all.dedup();
         for word in all {
@@ -116,7 +119,9 @@ impl TextTokenizer {
         if model.get("unk_token").and_then(Value::as_str) != Some(UNK) {
             return Err(tokenizer_error(format!("model.unk_token must be \"{UNK}\"")));
         }
-        let id = |v: &Value, what: &str| v.as_u64().and_then(|i| u32::try_from(i).ok()).ok_or_else(|| tokenizer_error(format!("{what} is not a token id")));
+        let id = |v: &Value, what: &str| {
+            v.as_u64().and_then(|i| u32::try_from(i).ok()).ok_or_else(|| tokenizer_error(format!("{what} is not a token id")))
+        };
         let vocab = model
             .get("vocab")
             .and_then(Value::as_object)
@@ -167,7 +172,11 @@ impl TextTokenizer {
         let mut out = Vec::new();
         let mut rest = text;
         loop {
-            let next = self.added.iter().filter_map(|(t, id)| rest.find(t.as_str()).map(|at| (at, t.len(), *id))).min_by_key(|(at, len, _)| (*at, usize::MAX - len));
+            let next = self
+                .added
+                .iter()
+                .filter_map(|(t, id)| rest.find(t.as_str()).map(|at| (at, t.len(), *id)))
+                .min_by_key(|(at, len, _)| (*at, usize::MAX - len));
             let (before, special) = match next {
                 Some((at, len, id)) => (&rest[..at], Some((at + len, id))),
                 None => (rest, None),
@@ -248,10 +257,12 @@ mod tests {
         assert!(err(&|s| s["post_processor"] = json!({"type": "TemplateProcessing"})).contains("'post_processor' is not supported"));
         assert!(err(&|s| s["model"]["vocab"]["red"] = json!(-1)).contains("model.vocab[\"red\"] is not a token id"));
         assert!(err(&|s| s["added_tokens"][0]["normalized"] = json!(true)).contains("must be false"));
-        assert!(err(&|s| {
-            s["model"]["vocab"].as_object_mut().unwrap().remove(BOS);
-        })
-        .contains("lacks the [BOS] token"));
+        assert!(
+            err(&|s| {
+                s["model"]["vocab"].as_object_mut().unwrap().remove(BOS);
+            })
+            .contains("lacks the [BOS] token")
+        );
     }
 }
 
@@ -267,7 +278,10 @@ mod hf_parity {
     #[test]
     fn matches_hugging_face_on_tricky_prompts() {
         let shipped = include_bytes!("../../../models/swd4/tokenizer.json");
-        let built = TextTokenizer::build(&["3d emoji: red apple", "flat emoji: thumbs up, medium-dark skin tone", "ÉCOLE naïve café_au_lait 42"]).unwrap().to_json();
+        let built =
+            TextTokenizer::build(&["3d emoji: red apple", "flat emoji: thumbs up, medium-dark skin tone", "ÉCOLE naïve café_au_lait 42"])
+                .unwrap()
+                .to_json();
         for json in [shipped.as_slice(), built.as_bytes()] {
             let ours = TextTokenizer::from_bytes(json).unwrap();
             let hf = tokenizers::Tokenizer::from_bytes(json).unwrap();

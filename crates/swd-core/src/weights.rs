@@ -23,6 +23,7 @@ const INT8_MIN_VALUES: usize = 4096;
 
 /// On-disk precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum StoreDtype {
     #[default]
@@ -31,18 +32,6 @@ pub enum StoreDtype {
     /// Per-channel symmetric int8 for tensors of two or more axes and at least 4,096 values,
     /// f16 for the rest.
     Int8,
-}
-
-impl std::str::FromStr for StoreDtype {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "f32" => Ok(Self::F32),
-            "f16" => Ok(Self::F16),
-            "int8" => Ok(Self::Int8),
-            other => Err(Error::Input(format!("unknown dtype '{other}' (expected f32, f16 or int8)"))),
-        }
-    }
 }
 
 /// Tracks the dotted path of the parameter being visited.
@@ -138,15 +127,22 @@ fn to_f32(name: &str, view: &TensorView<'_>, file: &BTreeMap<String, TensorView<
         Dtype::BF16 => Ok(data.chunks_exact(2).map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32()).collect()),
         Dtype::I8 if view.shape().len() >= 2 => {
             let scale_name = format!("{name}{SCALE_SUFFIX}");
-            let scales = file.get(&scale_name).ok_or_else(|| Error::Weights(format!("int8 tensor '{name}' has no scales ('{scale_name}')")))?;
+            let scales =
+                file.get(&scale_name).ok_or_else(|| Error::Weights(format!("int8 tensor '{name}' has no scales ('{scale_name}')")))?;
             let channels = view.shape()[quant::channel_axis(view.shape())];
             if scales.dtype() != Dtype::F32 || scales.shape() != [channels] {
-                return Err(Error::Weights(format!("'{scale_name}' must be F32 of shape [{channels}], got {:?} {:?}", scales.dtype(), scales.shape())));
+                return Err(Error::Weights(format!(
+                    "'{scale_name}' must be F32 of shape [{channels}], got {:?} {:?}",
+                    scales.dtype(),
+                    scales.shape()
+                )));
             }
             let q: Vec<i8> = data.iter().map(|b| *b as i8).collect();
             Ok(quant::dequantize(&q, &f32s(scales.data()), view.shape()))
         }
-        other => Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {other:?} (expected F32, F16, BF16, or I8 with two or more axes)"))),
+        other => Err(Error::Weights(format!(
+            "tensor '{name}' has unsupported dtype {other:?} (expected F32, F16, BF16, or I8 with two or more axes)"
+        ))),
     }
 }
 

@@ -1,22 +1,37 @@
-//! `--device` to a burn device.
+//! `--device`: which burn device a command runs on.
 
 use burn::tensor::{Device, DeviceIdentity};
+use clap::ValueEnum;
 
-use crate::cli::DeviceArg;
-
-pub fn device(arg: DeviceArg) -> Device {
-    match arg {
-        DeviceArg::Cpu => Device::flex(),
-        DeviceArg::Wgpu => Device::wgpu(Default::default()),
-    }
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DeviceKind {
+    /// burn's flex backend on the CPU.
+    Cpu,
+    /// burn's wgpu backend (Vulkan natively; Mesa lavapipe when there is no GPU).
+    Wgpu,
 }
 
-/// A short name of the device for reports, e.g. `wgpu: NVIDIA H100 PCIe`.
-pub fn describe(arg: DeviceArg, device: &Device) -> String {
-    match (arg, device.identity()) {
-        (DeviceArg::Wgpu, Some(id)) => format!("wgpu: {}", readable(&id)),
-        (DeviceArg::Wgpu, None) => "wgpu".into(),
-        (DeviceArg::Cpu, _) => "cpu (flex)".into(),
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct DeviceArgs {
+    #[arg(long, value_enum, default_value_t = DeviceKind::Cpu)]
+    pub device: DeviceKind,
+}
+
+impl DeviceArgs {
+    pub fn open(&self) -> Device {
+        match self.device {
+            DeviceKind::Cpu => Device::flex(),
+            DeviceKind::Wgpu => Device::wgpu(Default::default()),
+        }
+    }
+
+    /// A short name of the device for reports, e.g. `wgpu: NVIDIA H100 PCIe`.
+    pub fn describe(&self, device: &Device) -> String {
+        match (self.device, device.identity()) {
+            (DeviceKind::Wgpu, Some(id)) => format!("wgpu: {}", readable(&id)),
+            (DeviceKind::Wgpu, None) => "wgpu".into(),
+            (DeviceKind::Cpu, _) => "cpu (flex)".into(),
+        }
     }
 }
 
@@ -33,13 +48,10 @@ mod tests {
 
     #[test]
     fn names_the_card_and_marks_software_adapters() {
-        let card = DeviceIdentity {
-            name: "NVIDIA H200".into(),
-            fingerprint: "spirv_4318_9013".into(),
-            physical: Some(Default::default()),
-        };
+        let card = DeviceIdentity { name: "NVIDIA H200".into(), fingerprint: "spirv_4318_9013".into(), physical: Some(Default::default()) };
         assert_eq!(readable(&card), "NVIDIA H200");
-        let lavapipe = DeviceIdentity { name: "llvmpipe (LLVM 15.0.6, 256 bits)".into(), fingerprint: "spirv_65541_0".into(), physical: None };
+        let lavapipe =
+            DeviceIdentity { name: "llvmpipe (LLVM 15.0.6, 256 bits)".into(), fingerprint: "spirv_65541_0".into(), physical: None };
         assert_eq!(readable(&lavapipe), "llvmpipe (LLVM 15.0.6, 256 bits) (software)");
     }
 }

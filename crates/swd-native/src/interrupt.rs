@@ -1,8 +1,8 @@
 //! Ctrl-C / SIGTERM for long runs: set a flag the loop checks after each step, so it stops
 //! with a checkpoint instead of dying mid-write.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 

@@ -4,7 +4,6 @@ mod cli;
 mod commands;
 mod device;
 mod interrupt;
-mod model_dir;
 mod report;
 
 use clap::Parser;
@@ -22,7 +21,7 @@ fn main() {
         eprintln!("error: internal error: {}", swd_core::error::panic_message(info));
     }));
     let cli = cli::Cli::parse();
-    if let Err(err) = commands::run(cli) {
+    if let Err(err) = cli.command.run() {
         eprintln!("error: {err:#}");
         std::process::exit(1);
     }

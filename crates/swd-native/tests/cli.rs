@@ -19,7 +19,19 @@ fn init_info_generate() {
 
     for (schedule, scales) in [("swd4", vec![32, 40, 48, 64]), ("full4", vec![64; 4]), ("euler:3@32", vec![32; 3])] {
         let png = dir.join(format!("{}.png", schedule.replace([':', '@'], "_")));
-        let out = run(&["generate", "--model", m, "--prompt", "3d emoji: red apple", "--schedule", schedule, "--count", "2", "--out", png.to_str().unwrap()]);
+        let out = run(&[
+            "generate",
+            "--model",
+            m,
+            "--prompt",
+            "3d emoji: red apple",
+            "--schedule",
+            schedule,
+            "--count",
+            "2",
+            "--out",
+            png.to_str().unwrap(),
+        ]);
         assert!(out.status.success(), "{schedule}: {}", stderr(&out));
         let text = stdout(&out);
         for (i, s) in scales.iter().enumerate() {
@@ -38,18 +50,31 @@ fn init_info_generate() {
     let prompts = dir.join("prompts.txt");
     std::fs::write(&prompts, "3d emoji: red apple\n\nflat emoji: cat\ndog\n").unwrap();
     let grid = dir.join("grid.png");
-    let out = run(&["generate", "--model", m, "--prompts", prompts.to_str().unwrap(), "--count", "2", "--schedule", "euler:2@16", "--out", grid.to_str().unwrap()]);
+    let out = run(&[
+        "generate",
+        "--model",
+        m,
+        "--prompts",
+        prompts.to_str().unwrap(),
+        "--count",
+        "2",
+        "--schedule",
+        "euler:2@16",
+        "--out",
+        grid.to_str().unwrap(),
+    ]);
     assert!(out.status.success() && stdout(&out).contains("6 image(s)"), "{}", stderr(&out));
     assert_eq!(image_dims(&grid), (3 * 18 - 2, 2 * 18 - 2));
 
     // bench: one row per schedule plus the teacher's, ratios against full4, JSON for tools.
     let json_path = dir.join("bench.json");
-    let out = run(&["bench", "--model", m, "--schedules", "full4,swd4", "--repeats", "1", "--batch", "2", "--json", json_path.to_str().unwrap()]);
+    let out =
+        run(&["bench", "--model", m, "--schedules", "full4,swd4", "--repeats", "1", "--batch", "2", "--json", json_path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let bench: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     let rows = bench["rows"].as_array().unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r["schedule"].as_str().unwrap()).collect();
-    assert_eq!(names, ["euler:32", "full4", "swd4"]);
+    assert_eq!(names, ["euler:32@64", "full4", "swd4"]);
     assert_eq!(rows[0]["nfe"], 64, "teacher with guidance: two evaluations per step");
     assert!((rows[1]["speedup_vs_full4"].as_f64().unwrap() - 1.0).abs() < 1e-9);
     assert!(rows.iter().all(|r| r["ms_per_image"].as_f64().unwrap() > 0.0 && r["images_per_s"].as_f64().unwrap() > 0.0));
@@ -60,11 +85,23 @@ fn init_info_generate() {
     assert!(out.status.success(), "{}", stderr(&out));
     let back = dir.join("back");
     let (cfg, tok) = (model.join("config.json"), model.join("tokenizer.json"));
-    let out = run(&["import", "--from", pt.to_str().unwrap(), "--config", cfg.to_str().unwrap(), "--tokenizer", tok.to_str().unwrap(), "--out", back.to_str().unwrap()]);
+    let out = run(&[
+        "import",
+        "--from",
+        pt.to_str().unwrap(),
+        "--config",
+        cfg.to_str().unwrap(),
+        "--tokenizer",
+        tok.to_str().unwrap(),
+        "--out",
+        back.to_str().unwrap(),
+    ]);
     assert!(out.status.success() && stdout(&out).contains("applied"), "{}", stderr(&out));
     let (x, y) = (dir.join("orig.png"), dir.join("back.png"));
     for (mdir, png) in [(m, &x), (back.to_str().unwrap(), &y)] {
-        assert!(run(&["generate", "--model", mdir, "--prompt", "cat", "--schedule", "swd4", "--out", png.to_str().unwrap()]).status.success());
+        assert!(
+            run(&["generate", "--model", mdir, "--prompt", "cat", "--schedule", "swd4", "--out", png.to_str().unwrap()]).status.success()
+        );
     }
     assert_eq!(std::fs::read(&x).unwrap(), std::fs::read(&y).unwrap(), "the round-tripped model draws the same image");
 
@@ -72,7 +109,9 @@ fn init_info_generate() {
     let a = dir.join("a.png");
     let b = dir.join("b.png");
     for p in [&a, &b] {
-        assert!(run(&["generate", "--model", m, "--prompt", "flat emoji: cat", "--seed", "9", "--out", p.to_str().unwrap()]).status.success());
+        assert!(
+            run(&["generate", "--model", m, "--prompt", "flat emoji: cat", "--seed", "9", "--out", p.to_str().unwrap()]).status.success()
+        );
     }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
@@ -90,11 +129,14 @@ fn errors_are_one_clear_line() {
         args.extend_from_slice(extra);
         run(&args)
     };
-    assert_clean_error(&generate(&["--schedule", "swd5"]), "invalid schedule 'swd5'");
-    assert_clean_error(&generate(&["--schedule", "swd:32,64@1,0.5,0.2"]), "last sigma must be 0");
-    assert_clean_error(&generate(&["--count", "0"]), "--count must be between 1");
-    assert_clean_error(&generate(&["--cfg", "NaN"]), "--cfg must be a finite number");
-    assert_clean_error(&generate(&["--upsample", "cubic"]), "unknown upsample mode 'cubic'");
+    // Bad values stop in the parser, before any model loads: clap's message and usage line.
+    assert_usage_error(&generate(&["--schedule", "swd5"]), "invalid schedule 'swd5'");
+    assert_usage_error(&generate(&["--schedule", "swd:32,64@1,0.5,0.2"]), "last sigma must be 0");
+    assert_usage_error(&generate(&["--count", "0"]), "--count");
+    assert_usage_error(&generate(&["--cfg", "NaN"]), "guidance must be a finite number");
+    assert_usage_error(&generate(&["--upsample", "cubic"]), "[possible values: bicubic, bilinear, nearest]");
+    let nowhere = ["generate", "--model", "/nonexistent/model", "--prompt", "cat", "--out", p, "--schedule", "swd5"];
+    assert_usage_error(&run(&nowhere), "invalid schedule 'swd5'");
     assert_clean_error(&run(&["generate", "--model", m, "--prompt", "cat", "--out", "x.jpg"]), "must end in .png");
     assert_clean_error(&run(&["generate", "--model", "/nonexistent/model", "--prompt", "cat", "--out", p]), "does not exist");
     let empty = dir.join("empty.txt");
@@ -103,15 +145,25 @@ fn errors_are_one_clear_line() {
     assert_clean_error(&run(&["generate", "--model", m, "--prompts", "/nonexistent/p.txt", "--out", p]), "cannot read --prompts");
     let out = run(&["generate", "--model", m, "--prompt", "cat", "--prompts", empty.to_str().unwrap(), "--out", p]);
     assert!(!out.status.success() && stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
-    assert_clean_error(&run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", "/nonexistent/d.toml", "--out", p]), "cannot read config");
+    assert_clean_error(
+        &run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", "/nonexistent/d.toml", "--out", p]),
+        "cannot read config",
+    );
     let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/distill-tiny.toml");
     let cfg = cfg.to_str().unwrap();
-    assert_clean_error(&run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", cfg, "--schedule", "euler:4", "--out", p]), "Euler schedule");
+    assert_clean_error(
+        &run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", cfg, "--schedule", "euler:4", "--out", p]),
+        "Euler schedule",
+    );
     assert_clean_error(&run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", cfg, "--out", p]), "does not exist");
-    assert_clean_error(&run(&["export", "--model", m, "--format", "onnx", "--out", p]), "unknown --format 'onnx'");
-    assert_clean_error(&run(&["bench", "--model", m, "--repeats", "0"]), "--repeats and --batch");
+    assert_usage_error(&run(&["export", "--model", m, "--format", "onnx", "--out", p]), "[possible values: swd, safetensors-pytorch]");
+    assert_usage_error(&run(&["bench", "--model", m, "--repeats", "0"]), "--repeats");
     let long = "a".repeat(2000);
-    assert_clean_error(&run(&["generate", "--model", m, "--prompt", &long, "--out", p]), "longer than 1000");
+    assert_clean_error(&run(&["generate", "--model", m, "--prompt", &long, "--out", p]), "too long (2000 characters; at most 1000)");
+    // --set: an unknown key and a value of the wrong type are named before anything runs.
+    let set = |kv: &str| run(&["distill", "--teacher", m, "--data", "/nonexistent/data", "--config", cfg, "--out", p, "--set", kv]);
+    assert_clean_error(&set("batchsize=4"), "--set batchsize: unknown key");
+    assert_clean_error(&set("batch_size=four"), "--set batch_size=\"four\"");
 
     // clap's own errors (bad seed) are clean too.
     let out = generate(&["--seed", "-3"]);

@@ -31,7 +31,22 @@ fn evalnet_eval_bench_report() {
 
     // The evaluation network: trains, reports held-out accuracy, ships f16 weights.
     let run_dir = dir.join("evalnet-run");
-    let text = ok(&["train-evalnet", "--data", &s(&data), "--out", &s(&run_dir), "--steps", "60", "--batch", "16"]);
+    let evalnet_config = s(&repo("configs/evalnet.toml"));
+    let text = ok(&[
+        "train-evalnet",
+        "--config",
+        &evalnet_config,
+        "--data",
+        &s(&data),
+        "--out",
+        &s(&run_dir),
+        "--steps",
+        "60",
+        "--set",
+        "batch_size=16",
+        "--set",
+        "warmup_steps=6",
+    ]);
     assert!(text.contains("held-out") && text.contains("top-1"), "{text}");
     let evalnet = run_dir.join("evalnet");
     let report = json(&evalnet.join("report.json"));
@@ -44,19 +59,47 @@ fn evalnet_eval_bench_report() {
     assert!(top1 >= 0.75, "training-sample top-1 {top1}");
     let weights = std::fs::read(evalnet.join("weights.safetensors")).unwrap();
     assert!(weights.windows(5).any(|w| w == b"\"F16\""), "shipped weights are f16");
-    let again = run(&["train-evalnet", "--data", &s(&data), "--out", &s(&run_dir), "--steps", "30"]);
+    let again = run(&["train-evalnet", "--config", &evalnet_config, "--data", &s(&data), "--out", &s(&run_dir), "--set", "warmup_steps=6"]);
     assert_clean_error(&again, "--resume");
 
     // A tiny teacher on the fixture data (its tokenizer matches the dataset's, as --train needs).
     let teacher_run = dir.join("teacher");
-    ok(&["train-teacher", "--config", &s(&repo("configs/teacher-tiny.toml")), "--data", &s(&data), "--out", &s(&teacher_run), "--steps", "2"]);
+    ok(&[
+        "train-teacher",
+        "--config",
+        &s(&repo("configs/teacher-tiny.toml")),
+        "--data",
+        &s(&data),
+        "--out",
+        &s(&teacher_run),
+        "--steps",
+        "2",
+    ]);
     let model = teacher_run.join("model");
 
     let runs = dir.join("runs");
     std::fs::create_dir_all(&runs).unwrap();
     let eval = |schedule: &str, name: &str| {
         let out = runs.join(format!("{name}.json"));
-        let text = ok(&["eval", "--model", &s(&model), "--schedule", schedule, "--data", &s(&data), "--evalnet", &s(&evalnet), "--n", "12", "--batch", "4", "--bootstrap", "20", "--json", &s(&out)]);
+        let text = ok(&[
+            "eval",
+            "--model",
+            &s(&model),
+            "--schedule",
+            schedule,
+            "--data",
+            &s(&data),
+            "--evalnet",
+            &s(&evalnet),
+            "--n",
+            "12",
+            "--batch",
+            "4",
+            "--bootstrap",
+            "20",
+            "--json",
+            &s(&out),
+        ]);
         (text, json(&out))
     };
     let (first_text, first) = eval("swd4", "swd4");
@@ -74,7 +117,11 @@ fn evalnet_eval_bench_report() {
         assert!(lo <= hi, "{key}: [{lo}, {hi}]");
     }
     for key in ["top1", "top5"] {
-        let (lo, hi, v) = (first["intervals"][key]["lo"].as_f64().unwrap(), first["intervals"][key]["hi"].as_f64().unwrap(), first["prompt"][key].as_f64().unwrap());
+        let (lo, hi, v) = (
+            first["intervals"][key]["lo"].as_f64().unwrap(),
+            first["intervals"][key]["hi"].as_f64().unwrap(),
+            first["prompt"][key].as_f64().unwrap(),
+        );
         assert!(lo <= v && v <= hi, "{key} {v} outside its interval [{lo}, {hi}]");
     }
     assert!(first_text.contains("95% interval (20 resamples)"), "{first_text}");
@@ -88,8 +135,26 @@ fn evalnet_eval_bench_report() {
 
     // Speed, inference and training steps.
     let bench_json = runs.join("bench.json");
-    let text = ok(&["bench", "--model", &s(&model), "--schedules", "full4,swd4", "--repeats", "1", "--batch", "2", "--json", &s(&bench_json),
-        "--train", "--data", &s(&data), "--distill-config", &s(&repo("configs/distill-tiny.toml")), "--teacher-config", &s(&repo("configs/teacher-tiny.toml"))]);
+    let text = ok(&[
+        "bench",
+        "--model",
+        &s(&model),
+        "--schedules",
+        "full4,swd4",
+        "--repeats",
+        "1",
+        "--batch",
+        "2",
+        "--json",
+        &s(&bench_json),
+        "--train",
+        "--data",
+        &s(&data),
+        "--distill-config",
+        &s(&repo("configs/distill-tiny.toml")),
+        "--teacher-config",
+        &s(&repo("configs/teacher-tiny.toml")),
+    ]);
     assert!(text.contains("distill swd4") && text.contains("distill full4") && text.contains("| teacher |"), "{text}");
     let bench = json(&bench_json);
     let train = bench["train"].as_array().unwrap();
@@ -101,7 +166,11 @@ fn evalnet_eval_bench_report() {
     ok(&["report", "--runs", &s(&runs), "--out", &s(&md_path)]);
     let md = std::fs::read_to_string(&md_path).unwrap();
     assert!(md.contains("| model | schedule | steps | NFE | ms/image |") && md.contains("## Speed on `cpu (flex)`"), "{md}");
-    let rows: Vec<Vec<&str>> = md.lines().filter(|l| l.starts_with("| teacher/model | swd4 |") || l.starts_with("| teacher/model | full4 |")).map(|l| l.split('|').map(str::trim).collect()).collect();
+    let rows: Vec<Vec<&str>> = md
+        .lines()
+        .filter(|l| l.starts_with("| teacher/model | swd4 |") || l.starts_with("| teacher/model | full4 |"))
+        .map(|l| l.split('|').map(str::trim).collect())
+        .collect();
     assert_eq!(rows.len(), 3, "{md}");
     assert!(rows.iter().all(|cells| cells[5].parse::<f64>().is_ok()), "latency joined from the bench run: {md}");
     assert!(md.contains("report_plot.png") && md.contains("report_samples.png"), "{md}");
@@ -110,10 +179,13 @@ fn evalnet_eval_bench_report() {
     assert!(w > 3 * (4 * 64 + 6) && h > 3 * 64, "three columns side by side: {w}×{h}");
 
     // Errors: one clear line each.
-    assert_clean_error(&run(&["eval", "--model", &s(&model), "--data", &s(&data), "--evalnet", &s(&dir.join("nope"))]), "evaluation network folder");
+    assert_clean_error(
+        &run(&["eval", "--model", &s(&model), "--data", &s(&data), "--evalnet", &s(&dir.join("nope"))]),
+        "evaluation network folder",
+    );
     assert_clean_error(&run(&["eval", "--model", &s(&model), "--data", &s(&data), "--evalnet", &s(&evalnet), "--n", "2"]), "n ≥");
     assert_clean_error(&run(&["eval", "--model", &s(&model), "--data", &s(&data), "--evalnet", &s(&evalnet), "--k", "0"]), "k ≥ 1");
-    assert_clean_error(&run(&["bench", "--model", &s(&model), "--train"]), "--train needs --data");
+    assert_usage_error(&run(&["bench", "--model", &s(&model), "--train"]), "--data <DATA>");
     std::fs::write(runs.join("junk.json"), "{\"hello\": 1}").unwrap();
     assert_clean_error(&run(&["report", "--runs", &s(&runs)]), "neither an `eval --json` nor a `bench --json`");
     assert_clean_error(&run(&["report", "--runs", &s(&dir.join("missing"))]), "does not exist");

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use swd_core::model::{CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE};
+use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
+use swd_core::model::{CONFIG_FILE, TOKENIZER_FILE, WEIGHTS_FILE};
 use swd_core::{ModelFiles, TextToImage};
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a crash never leaves a

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::tensor::Tensor;
 
 /// `[B, 3, H, W]` in [−1, 1] → an RGB grid of ⌈√B⌉ columns with 2-pixel gaps.
@@ -15,11 +15,8 @@ pub fn to_grid(images: Tensor<4>) -> Result<image::RgbImage> {
     let cols = (b as f64).sqrt().ceil() as usize;
     let rows = b.div_ceil(cols);
     let gap = 2;
-    let mut grid = image::RgbImage::from_pixel(
-        (cols * (w + gap) - gap) as u32,
-        (rows * (h + gap) - gap) as u32,
-        image::Rgb([255, 255, 255]),
-    );
+    let mut grid =
+        image::RgbImage::from_pixel((cols * (w + gap) - gap) as u32, (rows * (h + gap) - gap) as u32, image::Rgb([255, 255, 255]));
     for i in 0..b {
         let (ox, oy) = ((i % cols) * (w + gap), (i / cols) * (h + gap));
         for y in 0..h {

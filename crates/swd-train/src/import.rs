@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::store::{BurnToPyTorchAdapter, ModuleSnapshot, PyTorchToBurnAdapter, PytorchStore, SafetensorsStore};
 use burn::tensor::Device;
-use swd_core::{ModelConfig, SwdModel, TextTokenizer, TextToImage};
+use swd_core::{ModelConfig, SwdModel, TextToImage, TextTokenizer};
 
 /// What an import applied and what it could not.
 #[derive(Debug, Clone, Default)]
@@ -41,7 +41,13 @@ impl ImportReport {
 
 /// Loads PyTorch weights into a model built from `config`. Missing or mismatched tensors are
 /// an error naming them unless `allow_partial` (then those keep their random initialisation).
-pub fn import(from: &Path, config: ModelConfig, tokenizer: TextTokenizer, allow_partial: bool, device: &Device) -> Result<(TextToImage, ImportReport)> {
+pub fn import(
+    from: &Path,
+    config: ModelConfig,
+    tokenizer: TextTokenizer,
+    allow_partial: bool,
+    device: &Device,
+) -> Result<(TextToImage, ImportReport)> {
     if !from.is_file() {
         bail!("{} does not exist", from.display());
     }

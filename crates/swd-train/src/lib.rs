@@ -10,6 +10,8 @@ pub mod evalnet;
 pub mod fsutil;
 pub mod image_io;
 pub mod import;
+pub mod lr;
 pub mod param_ids;
+pub mod run;
 pub mod teacher;
 pub mod toml_config;

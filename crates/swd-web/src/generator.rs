@@ -6,7 +6,7 @@ use std::rc::Rc;
 use burn::tensor::{Device, Tensor};
 use js_sys::{Array, Function, Object, Promise};
 use swd_core::noise::BatchNoise;
-use swd_core::{pixels, ModelFiles, Sampler, ScaleSchedule, TextToImage};
+use swd_core::{ModelFiles, Sampler, TextToImage, pixels};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -65,9 +65,11 @@ impl Generator {
     /// (shader compilation) unless `warmup` is false.
     pub async fn load(options: JsValue) -> Result<Generator, JsError> {
         alive()?;
-        let obj = js::object(&options, "load options")?.ok_or_else(|| error("Generator.load needs an options object { config, tokenizer, weights }"))?;
+        let obj = js::object(&options, "load options")?
+            .ok_or_else(|| error("Generator.load needs an options object { config, tokenizer, weights }"))?;
         options::known_keys("load", js::keys(&obj).iter().map(String::as_str), LOAD_KEYS).map_err(error)?;
-        let choice = options::backend(&js::optional_string(&obj, "backend", "load options")?.unwrap_or_else(|| "auto".into())).map_err(error)?;
+        let choice =
+            options::backend(&js::optional_string(&obj, "backend", "load options")?.unwrap_or_else(|| "auto".into())).map_err(error)?;
         let on_progress = js::optional_function(&obj, "onProgress", "load options")?;
         let warmup = match js::get(&obj, "warmup") {
             v if v.is_undefined() => true,
@@ -91,11 +93,19 @@ impl Generator {
         let opened = backend::open(choice).await.map_err(error)?;
         progress("weights", &[("backend", opened.name.into())])?;
         let t2i = TextToImage::from_files(&files, &opened.device).map_err(|e| error(format!("cannot load the model: {e}")))?;
-        let inner = Rc::new(Inner { t2i, device: opened.device, backend: opened.name, reason: opened.reason, running: Cell::new(false), cancelled: Cell::new(false), prompts: PromptCache::default() });
+        let inner = Rc::new(Inner {
+            t2i,
+            device: opened.device,
+            backend: opened.name,
+            reason: opened.reason,
+            running: Cell::new(false),
+            cancelled: Cell::new(false),
+            prompts: PromptCache::default(),
+        });
         if warmup {
             progress("warmup", &[])?;
             let start = js::now_ms();
-            let schedule = ScaleSchedule::parse(&inner.t2i.config.default_schedule).map_err(|e| error(e.to_string()))?;
+            let schedule = inner.t2i.schedule(None).map_err(|e| error(e.to_string()))?;
             let empty = inner.prompts.encode(&inner.t2i, "", &inner.device).map_err(|e| error(e.to_string()))?;
             let image = Sampler::new(&inner.t2i.model, schedule, &empty, BatchNoise::new(0, 1), &inner.device).run(|_| {});
             read_rgba(image).await?;
@@ -122,6 +132,28 @@ impl Generator {
     #[wasm_bindgen(getter)]
     pub fn config(&self) -> Result<JsValue, JsError> {
         serde_wasm_bindgen::to_value(&self.inner.t2i.config).map_err(|e| error(e.to_string()))
+    }
+
+    /// The schedules to offer for this model: swd-core's presets, then the model's default when
+    /// it is not one of them; each `{ name, scales, about, default }`. (Any other form that
+    /// `generate` accepts, `euler:N` or `swd:…`, works too.)
+    #[wasm_bindgen(getter)]
+    pub fn schedules(&self) -> Result<JsValue, JsError> {
+        let default = self.inner.t2i.schedule(None).map_err(|e| error(e.to_string()))?;
+        let entry = |name: String, scales: &[usize], about: &str| {
+            let scales: Array = scales.iter().map(|&s| JsValue::from(s)).collect();
+            js::record(&[
+                ("default", (name == default.name()).into()),
+                ("name", name.into()),
+                ("scales", scales.into()),
+                ("about", about.into()),
+            ])
+        };
+        let list: Array = swd_core::PRESETS.iter().map(|p| entry(p.name.to_string(), p.scales, p.about)).collect();
+        if !swd_core::PRESETS.iter().any(|p| p.name == default.name()) {
+            list.push(&entry(default.name(), &default.scales, "the model's default"));
+        }
+        Ok(list.into())
     }
 
     /// True while a generation runs.
@@ -167,8 +199,9 @@ async fn run(inner: Rc<Inner>, prompt: JsValue, options: JsValue) -> Result<Obje
     let obj = js::object(&options, "generate options")?.unwrap_or_default();
     options::known_keys("generate", js::keys(&obj).iter().map(String::as_str), GENERATE_KEYS).map_err(error)?;
     let seed = options::seed(js::optional_number(&obj, "seed", "generate options")?.unwrap_or(0.0)).map_err(error)?;
-    let schedule_name = js::optional_string(&obj, "schedule", "generate options")?.unwrap_or_else(|| inner.t2i.config.default_schedule.clone());
-    let schedule = options::schedule(&schedule_name).map_err(error)?;
+    let spec =
+        js::optional_string(&obj, "schedule", "generate options")?.map(|name| options::schedule(&name)).transpose().map_err(error)?;
+    let schedule = inner.t2i.schedule(spec.as_ref()).map_err(|e| error(e.to_string()))?;
     let cfg = match js::optional_number(&obj, "cfg", "generate options")? {
         Some(v) => options::cfg(v).map_err(error)?,
         None => inner.t2i.default_guidance(&schedule),

@@ -1,10 +1,7 @@
 //! Checking the JavaScript arguments, as plain values, so the rules are unit-tested natively
 //! and every rejection names the argument and what was wrong with it.
 
-use swd_core::ScaleSchedule;
-
-/// The longest prompt accepted, in characters (the tokenizer keeps far fewer tokens anyway).
-pub const MAX_PROMPT_CHARS: usize = 1000;
+use swd_core::{ScheduleSpec, limits};
 
 /// Which burn device runs the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +22,7 @@ pub fn backend(name: &str) -> Result<BackendChoice, String> {
 }
 
 pub fn prompt(text: &str) -> Result<(), String> {
-    let n = text.chars().count();
-    if n > MAX_PROMPT_CHARS {
-        return Err(format!("prompt is too long ({n} characters; at most {MAX_PROMPT_CHARS})"));
-    }
-    Ok(())
+    limits::prompt(text)
 }
 
 /// A JS number as a noise seed: an integer in 0..=2^53−1 (exactly representable).
@@ -41,15 +34,12 @@ pub fn seed(value: f64) -> Result<u64, String> {
     Ok(value as u64)
 }
 
-pub fn schedule(name: &str) -> Result<ScaleSchedule, String> {
-    ScaleSchedule::parse(name).map_err(|e| e.to_string())
+pub fn schedule(name: &str) -> Result<ScheduleSpec, String> {
+    name.parse().map_err(|e: swd_core::Error| e.to_string())
 }
 
 pub fn cfg(value: f64) -> Result<f32, String> {
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!("cfg must be a finite number ≥ 0, got {value}"));
-    }
-    Ok(value as f32)
+    limits::guidance(value).map_err(|e| format!("cfg: {e}"))
 }
 
 /// Fails on keys outside `allowed`, so a misspelt option is not silently ignored.
@@ -76,15 +66,13 @@ mod tests {
     }
 
     #[test]
-    fn schedules_prompts_backends_cfg() {
-        assert_eq!(schedule("swd4").unwrap(), ScaleSchedule::swd4());
+    fn schedules_backends_cfg() {
+        assert_eq!(schedule("swd4").unwrap().to_string(), "swd4");
+        assert_eq!(schedule("euler:4").unwrap(), ScheduleSpec::Euler { steps: 4 });
         assert!(schedule("swd5").unwrap_err().contains("unknown schedule"));
-        assert!(prompt(&"a".repeat(MAX_PROMPT_CHARS)).is_ok());
-        assert!(prompt(&"é".repeat(MAX_PROMPT_CHARS + 1)).unwrap_err().contains("too long"));
         assert_eq!(backend("cpu"), Ok(BackendChoice::Cpu));
         assert!(backend("gpu").unwrap_err().contains("\"auto\", \"webgpu\" or \"cpu\""));
-        assert_eq!(cfg(4.5), Ok(4.5));
-        assert!(cfg(-1.0).is_err() && cfg(f64::NAN).is_err());
+        assert!(cfg(-1.0).unwrap_err().starts_with("cfg: guidance must be"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 
-use super::lora::{adapted, Lora, LoraConfig};
+use super::lora::{Lora, LoraConfig, adapted};
 
 /// `dim`: query width; `context_dim`: key/value source width.
 #[derive(Debug, Clone)]

@@ -27,10 +27,7 @@ impl LoraConfig {
         let [d_in, d_out] = base.weight.lazy_shape().dims::<2>();
         Lora {
             down: LinearConfig::new(d_in, self.rank).with_bias(false).init(device),
-            up: LinearConfig::new(self.rank, d_out)
-                .with_bias(false)
-                .with_initializer(burn::nn::Initializer::Zeros)
-                .init(device),
+            up: LinearConfig::new(self.rank, d_out).with_bias(false).with_initializer(burn::nn::Initializer::Zeros).init(device),
             scale: self.alpha / self.rank as f32,
         }
     }

@@ -5,7 +5,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 
-use super::lora::{adapted, Lora, LoraConfig};
+use super::lora::{Lora, LoraConfig, adapted};
 
 #[derive(Debug, Clone)]
 pub struct MlpConfig {

@@ -1,8 +1,8 @@
 //! Resolution changes inside the UNet: strided-conv downsampling, nearest ×2 + conv upsampling.
 
 use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::PaddingConfig2d;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Tensor};
@@ -21,10 +21,7 @@ impl DownsampleConfig {
     pub fn init(&self, device: &Device) -> Downsample {
         let c = self.channels;
         Downsample {
-            conv: Conv2dConfig::new([c, c], [3, 3])
-                .with_stride([2, 2])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device),
+            conv: Conv2dConfig::new([c, c], [3, 3]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device),
         }
     }
 }
@@ -49,11 +46,7 @@ pub struct Upsample {
 
 impl UpsampleConfig {
     pub fn init(&self, device: &Device) -> Upsample {
-        Upsample {
-            conv: Conv2dConfig::new([self.in_channels, self.out_channels], [3, 3])
-                .with_padding(PaddingConfig2d::Same)
-                .init(device),
-        }
+        Upsample { conv: Conv2dConfig::new([self.in_channels, self.out_channels], [3, 3]).with_padding(PaddingConfig2d::Same).init(device) }
     }
 }
 

@@ -54,8 +54,7 @@ impl TextEncoder {
         }
         let tokens = self.norm.forward(x);
         let weights = mask.clone().reshape([b, l, 1]);
-        let pooled = (tokens.clone() * weights).sum_dim(1).reshape([b, tokens.dims()[2]])
-            / mask.sum_dim(1).reshape([b, 1]);
+        let pooled = (tokens.clone() * weights).sum_dim(1).reshape([b, tokens.dims()[2]]) / mask.sum_dim(1).reshape([b, 1]);
         TextEmbedding { tokens, bias, pooled }
     }
 }

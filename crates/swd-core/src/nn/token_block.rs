@@ -42,12 +42,7 @@ impl TokenBlockConfig {
 impl TokenBlock {
     /// `x`: `[B, N, D]`; `self_bias` masks padded tokens of `x` itself (text encoder);
     /// `context`: text tokens `[B, M, Dc]` with their padding bias `[B, 1, 1, M]`.
-    pub fn forward(
-        &self,
-        x: Tensor<3>,
-        self_bias: Option<Tensor<4>>,
-        context: Option<(&Tensor<3>, &Tensor<4>)>,
-    ) -> Tensor<3> {
+    pub fn forward(&self, x: Tensor<3>, self_bias: Option<Tensor<4>>, context: Option<(&Tensor<3>, &Tensor<4>)>) -> Tensor<3> {
         let h = self.norm1.forward(x.clone());
         let mut x = x + self.attn.forward(h.clone(), h, self_bias);
         if let (Some(norm), Some(cross), Some((ctx, bias))) = (&self.norm_cross, &self.cross, context) {

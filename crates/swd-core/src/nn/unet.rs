@@ -9,8 +9,8 @@ use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 
 use super::{
-    Downsample, DownsampleConfig, ResBlock, ResBlockConfig, SpatialTransformer, SpatialTransformerConfig,
-    TextEmbedding, TimeEmbedding, TimeEmbeddingConfig, Upsample, UpsampleConfig,
+    Downsample, DownsampleConfig, ResBlock, ResBlockConfig, SpatialTransformer, SpatialTransformerConfig, TextEmbedding, TimeEmbedding,
+    TimeEmbeddingConfig, Upsample, UpsampleConfig,
 };
 use crate::config::UNetConfig;
 
@@ -93,9 +93,7 @@ impl UNetConfig {
             })
             .collect();
         UNet {
-            conv_in: Conv2dConfig::new([image_channels, ch(0)], [3, 3])
-                .with_padding(PaddingConfig2d::Same)
-                .init(device),
+            conv_in: Conv2dConfig::new([image_channels, ch(0)], [3, 3]).with_padding(PaddingConfig2d::Same).init(device),
             time_embed: TimeEmbeddingConfig { freq_dim: self.base_channels, out_dim: emb_dim }.init(device),
             text_proj: LinearConfig::new(text_dim, emb_dim).init(device),
             down,
@@ -104,9 +102,7 @@ impl UNetConfig {
             mid_res2: res(deepest, deepest),
             up,
             norm_out: GroupNormConfig::new(groups, ch(0)).init(device),
-            conv_out: Conv2dConfig::new([ch(0), image_channels], [3, 3])
-                .with_padding(PaddingConfig2d::Same)
-                .init(device),
+            conv_out: Conv2dConfig::new([ch(0), image_channels], [3, 3]).with_padding(PaddingConfig2d::Same).init(device),
         }
     }
 }

@@ -3,58 +3,41 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use swd_train::distill::{distill, DistillConfig, DistillOptions};
+use swd_core::ScheduleSpec;
+use swd_train::distill::{DistillConfig, DistillOptions, distill};
 
-use crate::cli::DeviceArg;
-use crate::{device, interrupt};
+use crate::cli::RunArgs;
+use crate::device::DeviceArgs;
 
+#[derive(clap::Args, Debug)]
 pub struct Args {
-    pub teacher: PathBuf,
-    pub data: PathBuf,
-    pub config: PathBuf,
-    pub schedule: Option<String>,
-    pub out: PathBuf,
-    pub resume: bool,
-    pub device: DeviceArg,
-    pub steps: Option<usize>,
+    /// Teacher model folder (e.g. models/default).
+    #[arg(long)]
+    teacher: PathBuf,
+    /// The student's schedule, a few-step one (default: the config's; the same as
+    /// `--set schedule=…`).
+    #[arg(long)]
+    schedule: Option<ScheduleSpec>,
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    device: DeviceArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let mut config = DistillConfig::load(&args.config)?;
-    if let Some(schedule) = args.schedule {
-        config.schedule = schedule;
+    let mut overrides = args.run.overrides();
+    if let Some(schedule) = &args.schedule {
+        overrides.push(format!("schedule={schedule}").parse().map_err(anyhow::Error::msg)?);
     }
-    if let Some(steps) = args.steps {
-        config.steps = steps;
-    }
-    config.validate()?;
-    let stop = interrupt::stop_flag()?;
-    let device = device::device(args.device);
+    let config = DistillConfig::load(&args.run.config, &overrides)?;
+    let device = args.device.open();
     println!(
         "distilling {} into {} on {} → {}",
         args.teacher.display(),
         config.schedule,
-        device::describe(args.device, &device),
-        args.out.display()
+        args.device.describe(&device),
+        args.run.out.display()
     );
-    let summary = distill(DistillOptions {
-        config,
-        teacher: args.teacher,
-        data: args.data,
-        out: args.out.clone(),
-        resume: args.resume,
-        device,
-        stop,
-        progress: true,
-    })?;
-    let mut last: Vec<_> = summary.last.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
-    last.sort();
-    println!(
-        "{} steps at {:.3} steps/s; last losses: {}; model folder {}",
-        summary.steps_done,
-        summary.steps_per_s,
-        if last.is_empty() { "n/a".into() } else { last.join(", ") },
-        args.out.join("model").display()
-    );
-    Ok(())
+    let summary = distill(DistillOptions { config, teacher: args.teacher, data: args.run.data.clone(), run: args.run.options()?, device })?;
+    super::report_run(&summary, &args.run.out)
 }

@@ -4,43 +4,60 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use swd_core::ScaleSchedule;
-use swd_train::eval::{evaluate, EvalOptions};
+use swd_train::eval::{EvalOptions, evaluate};
 use swd_train::fsutil;
 
-use crate::cli::DeviceArg;
-use crate::{device, model_dir};
+use crate::cli::{ModelArgs, SampleArgs};
+use crate::device::DeviceArgs;
 
+#[derive(clap::Args, Debug)]
 pub struct Args {
-    pub model: Option<PathBuf>,
-    pub schedule: Option<String>,
-    pub cfg: Option<f32>,
-    pub data: PathBuf,
-    pub evalnet: PathBuf,
-    pub n: usize,
-    pub seed: u64,
-    pub batch: usize,
-    pub k: usize,
-    pub bootstrap: usize,
-    pub json: Option<PathBuf>,
-    pub samples: Option<PathBuf>,
-    pub device: DeviceArg,
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    sample: SampleArgs,
+    /// Dataset folder from `data build` (real images; their statistics are cached there).
+    #[arg(long)]
+    data: PathBuf,
+    /// Evaluation network folder.
+    #[arg(long, default_value = "models/evalnet")]
+    evalnet: PathBuf,
+    /// Images generated and compared (held-out prompts first, then training prompts).
+    #[arg(long, default_value_t = 2000)]
+    n: usize,
+    /// Image i uses noise seed seed + i.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, default_value_t = 16)]
+    batch: usize,
+    /// Neighbours of precision/recall's k-NN balls (smaller k: tighter manifolds, less
+    /// saturation).
+    #[arg(long, default_value_t = 3)]
+    k: usize,
+    /// Bootstrap resamples of the 95% intervals (over prompts; 0: no intervals).
+    #[arg(long, default_value_t = 200)]
+    bootstrap: usize,
+    /// Write the report as JSON (read by `report`).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Write the first 16 evaluation images as a PNG grid (same prompts and seeds every run;
+    /// default: beside --json, named like it).
+    #[arg(long)]
+    samples: Option<PathBuf>,
+    #[command(flatten)]
+    device: DeviceArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let model = model_dir::resolve(args.model)?;
-    let schedule = args.schedule.as_deref().map(ScaleSchedule::parse).transpose()?;
-    if let Some(cfg) = args.cfg.filter(|c| !c.is_finite() || *c < 0.0) {
-        anyhow::bail!("--cfg must be a finite number ≥ 0, got {cfg}");
-    }
+    let model = args.model.dir()?;
     // Samples default to the JSON's name with .png, where `report` looks for them.
     let samples = args.samples.or_else(|| args.json.as_ref().map(|j| j.with_extension("png")));
-    let dev = device::device(args.device);
-    println!("eval {} on {}: {} images vs real, seed {}", model.display(), device::describe(args.device, &dev), args.n, args.seed);
+    let dev = args.device.open();
+    println!("eval {} on {}: {} images vs real, seed {}", model.display(), args.device.describe(&dev), args.n, args.seed);
     let report = evaluate(&EvalOptions {
         model,
-        schedule,
-        cfg: args.cfg,
+        schedule: args.sample.schedule,
+        cfg: args.sample.cfg,
         data: args.data,
         evalnet: args.evalnet,
         n: args.n,
@@ -59,14 +76,27 @@ pub fn run(args: Args) -> Result<()> {
     println!("|---|---|---|---|---|---|---|---|---|---|");
     println!(
         "| {} | {} | {} | {:.2} | {:.3} | {:.3} | {} | {} | {} | {:.3} |",
-        report.schedule, report.nfe, report.n, report.fid, report.precision, report.recall,
-        pct(report.prompt.top1), pct(report.prompt.top5), pct(report.real_prompt.top1), report.diversity
+        report.schedule,
+        report.nfe,
+        report.n,
+        report.fid,
+        report.precision,
+        report.recall,
+        pct(report.prompt.top1),
+        pct(report.prompt.top5),
+        pct(report.real_prompt.top1),
+        report.diversity
     );
     if let Some(i) = &report.intervals {
         println!(
             "| 95% interval ({} resamples) | | | {} | {} | {} | {} | {} | | {} |",
-            i.resamples, i.fid.show(2, 1.0, ""), i.precision.show(3, 1.0, ""), i.recall.show(3, 1.0, ""),
-            i.top1.show(1, 100.0, "%"), i.top5.show(1, 100.0, "%"), i.diversity.show(3, 1.0, "")
+            i.resamples,
+            i.fid.show(2, 1.0, ""),
+            i.precision.show(3, 1.0, ""),
+            i.recall.show(3, 1.0, ""),
+            i.top1.show(1, 100.0, "%"),
+            i.top5.show(1, 100.0, "%"),
+            i.diversity.show(3, 1.0, "")
         );
     }
     println!("{:.1} s{}", report.seconds, if report.real_stats_cached { " (real statistics from the cache)" } else { "" });

@@ -3,48 +3,58 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
+use swd_core::Sampler;
+use swd_core::limits;
 use swd_core::noise::BatchNoise;
 use swd_core::resize::UpsampleMode;
-use swd_core::{Sampler, ScaleSchedule};
-
-use crate::cli::DeviceArg;
 use swd_train::{fsutil, image_io};
 
-use crate::{device, model_dir};
+use crate::cli::{ModelArgs, SampleArgs};
+use crate::device::DeviceArgs;
 
-/// Prompts longer than this are refused rather than silently cut.
-const MAX_PROMPT_CHARS: usize = 1000;
-const MAX_COUNT: usize = 256;
+/// Most cells in one grid.
+const MAX_IMAGES: usize = 256;
 
+#[derive(clap::Args, Debug)]
 pub struct Args {
-    pub model: Option<PathBuf>,
-    pub prompt: Option<String>,
-    pub prompts: Option<PathBuf>,
-    pub schedule: Option<String>,
-    pub cfg: Option<f32>,
-    pub seed: u64,
-    pub count: usize,
-    pub upsample: String,
-    pub device: DeviceArg,
-    pub warmup: bool,
-    pub out: PathBuf,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// The prompt of every image (or --prompts).
+    #[arg(long, required_unless_present = "prompts", conflicts_with = "prompts")]
+    prompt: Option<String>,
+    /// Text file with one prompt per line: one grid cell per prompt (times --count).
+    #[arg(long)]
+    prompts: Option<PathBuf>,
+    #[command(flatten)]
+    sample: SampleArgs,
+    /// Noise seed of the first image.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Images per prompt; image i of the grid uses seed + i.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=MAX_IMAGES as i64))]
+    count: u16,
+    /// How x0 is upsampled between scales.
+    #[arg(long, value_enum, default_value_t = UpsampleMode::Bicubic)]
+    upsample: UpsampleMode,
+    #[command(flatten)]
+    device: DeviceArgs,
+    /// Run the schedule once untimed first (shader compilation, allocations), so the printed
+    /// step times are steady-state.
+    #[arg(long)]
+    warmup: bool,
+    /// Output PNG file.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.count == 0 || args.count > MAX_COUNT {
-        bail!("--count must be between 1 and {MAX_COUNT}, got {}", args.count);
-    }
     let prompts = prompt_list(&args)?;
-    let upsample: UpsampleMode = args.upsample.parse()?;
-    let dir = model_dir::resolve(args.model)?;
-    let device = device::device(args.device);
+    let dir = args.model.dir()?;
+    let device = args.device.open();
     let t2i = fsutil::load_model(&dir, &device)?;
-    let schedule = ScaleSchedule::parse(args.schedule.as_deref().unwrap_or(&t2i.config.default_schedule))?;
-    let cfg = args.cfg.unwrap_or_else(|| t2i.default_guidance(&schedule));
-    if !cfg.is_finite() || cfg < 0.0 {
-        bail!("--cfg must be a finite number ≥ 0, got {cfg}");
-    }
+    let schedule = t2i.schedule(args.sample.schedule.as_ref())?;
+    let cfg = args.sample.cfg.unwrap_or_else(|| t2i.default_guidance(&schedule));
 
     let start = Instant::now();
     let n = prompts.len();
@@ -55,7 +65,7 @@ pub fn run(args: Args) -> Result<()> {
     let sampler = || {
         Sampler::new(&t2i.model, schedule.clone(), &cond, BatchNoise::new(args.seed, n), &device)
             .with_guidance(&uncond, cfg)
-            .with_upsample(upsample)
+            .with_upsample(args.upsample)
     };
     if args.warmup {
         sampler().run(|_| {});
@@ -64,7 +74,7 @@ pub fn run(args: Args) -> Result<()> {
     println!(
         "{} on {}: {} image(s), schedule {} ({} steps), cfg {cfg}, seed {}{}",
         dir.display(),
-        device::describe(args.device, &device),
+        args.device.describe(&device),
         n,
         schedule,
         schedule.steps(),
@@ -106,12 +116,12 @@ fn prompt_list(args: &Args) -> Result<Vec<String>> {
     if base.is_empty() {
         bail!("--prompts file has no prompts");
     }
-    if let Some(long) = base.iter().find(|p| p.chars().count() > MAX_PROMPT_CHARS) {
-        bail!("prompt '{}…' is longer than {MAX_PROMPT_CHARS} characters", long.chars().take(40).collect::<String>());
+    if let Some(long) = base.iter().find(|p| limits::prompt(p).is_err()) {
+        bail!("prompt '{}…': {}", long.chars().take(40).collect::<String>(), limits::prompt(long).unwrap_err());
     }
-    let all: Vec<String> = base.iter().flat_map(|p| std::iter::repeat_n(p.clone(), args.count)).collect();
-    if all.len() > MAX_COUNT {
-        bail!("{} images requested; at most {MAX_COUNT} per grid", all.len());
+    let all: Vec<String> = base.iter().flat_map(|p| std::iter::repeat_n(p.clone(), args.count as usize)).collect();
+    if all.len() > MAX_IMAGES {
+        bail!("{} images requested; at most {MAX_IMAGES} per grid", all.len());
     }
     Ok(all)
 }

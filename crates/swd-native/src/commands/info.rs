@@ -1,23 +1,26 @@
 //! `swd-native info`: what a model folder holds.
 
-use std::path::PathBuf;
-
 use anyhow::Result;
 use burn::module::Module;
 use burn::tensor::Device;
-use swd_core::{weights, ScaleSchedule, TextToImage};
-
+use swd_core::{TextToImage, weights};
 use swd_train::fsutil;
 
-use crate::model_dir;
+use crate::cli::ModelArgs;
 
-pub fn run(model: Option<PathBuf>) -> Result<()> {
-    let dir = model_dir::resolve(model)?;
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let dir = args.model.dir()?;
     let files = fsutil::read_model(&dir)?;
     let t2i = TextToImage::from_files(&files, &Device::flex())?;
     let dtypes: std::collections::BTreeSet<String> =
         weights::parse(&files.weights)?.tensors().iter().map(|(_, v)| format!("{:?}", v.dtype())).collect();
-    let schedule = ScaleSchedule::parse(&t2i.config.default_schedule)?;
+    let schedule = t2i.schedule(None)?;
     println!("model folder: {}", dir.display());
     println!("preset:       {}", t2i.config.preset);
     println!(

@@ -1,52 +1,36 @@
-//! One file per subcommand.
+//! One file per command: its `clap::Args` and what it does.
 
-mod bench;
+pub mod bench;
 mod bench_train;
-mod data;
-mod distill;
-mod eval;
-mod export;
-mod generate;
-mod import;
-mod info;
-mod init;
-mod train_evalnet;
-mod train_teacher;
+pub mod data;
+pub mod distill;
+pub mod eval;
+pub mod export;
+pub mod generate;
+pub mod import;
+pub mod info;
+pub mod init;
+pub mod report;
+pub mod train_evalnet;
+pub mod train_teacher;
+
+use std::path::Path;
 
 use anyhow::Result;
+use swd_train::run::RunSummary;
 
-use crate::cli::{Cli, Command};
-
-pub fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        Command::Init { preset, out, captions, seed, f16, force } => init::run(preset, &out, captions.as_deref(), seed, f16, force),
-        Command::Generate { model, prompt, prompts, schedule, cfg, seed, count, upsample, device, warmup, out } => {
-            generate::run(generate::Args { model, prompt, prompts, schedule, cfg, seed, count, upsample, device, warmup, out })
-        }
-        Command::Data { command } => data::run(command),
-        Command::TrainTeacher { config, data, out, resume, init, device, steps } => {
-            train_teacher::run(train_teacher::Args { config, data, out, resume, init, device, steps })
-        }
-        Command::Distill { teacher, data, config, schedule, out, resume, device, steps } => {
-            distill::run(distill::Args { teacher, data, config, schedule, out, resume, device, steps })
-        }
-        Command::TrainEvalnet { data, out, steps, batch, lr, seed, resume, device } => {
-            train_evalnet::run(train_evalnet::Args { data, out, steps, batch, lr, seed, resume, device })
-        }
-        Command::Eval { model, schedule, cfg, data, evalnet, n, seed, batch, k, bootstrap, json, samples, device } => {
-            eval::run(eval::Args { model, schedule, cfg, data, evalnet, n, seed, batch, k, bootstrap, json, samples, device })
-        }
-        Command::Export { model, out, dtype, format } => export::run(&model, &out, &dtype, &format),
-        Command::Import { from, config, tokenizer, out, allow_partial, dtype } => import::run(&from, &config, &tokenizer, &out, allow_partial, &dtype),
-        Command::Bench { model, teacher, skip_teacher, schedules, device, repeats, batch, json, train, data, distill_config, teacher_config, cycles } => {
-            let train = match (train, data) {
-                (true, Some(data)) => Some(bench::TrainBench { data, distill_config, teacher_config, cycles }),
-                (true, None) => anyhow::bail!("--train needs --data DIR (real images for the training loops)"),
-                (false, _) => None,
-            };
-            bench::run(bench::Args { model, teacher, skip_teacher, schedules, device, repeats, batch, json, train })
-        }
-        Command::Report { runs, out } => crate::report::run(&runs, &out),
-        Command::Info { model } => info::run(model),
+/// The last lines of every training command: how far it got, and how to go on after a stop.
+fn report_run(summary: &RunSummary, out: &Path) -> Result<()> {
+    let last: Vec<String> = summary.last.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+    println!(
+        "{} steps at {:.3} steps/s; last logged: {}; run folder {}",
+        summary.steps_done,
+        summary.steps_per_s,
+        if last.is_empty() { "n/a".into() } else { last.join(", ") },
+        out.display()
+    );
+    if summary.stopped_early {
+        println!("stopped early; the checkpoint is saved: continue with the same command and --resume");
     }
+    Ok(())
 }

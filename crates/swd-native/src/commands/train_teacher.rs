@@ -3,46 +3,26 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use swd_train::teacher::{train, TeacherConfig, TrainOptions};
+use swd_train::teacher::{TeacherConfig, TrainOptions, train};
 
-use crate::cli::DeviceArg;
-use crate::{device, interrupt};
+use crate::cli::RunArgs;
+use crate::device::DeviceArgs;
 
+#[derive(clap::Args, Debug)]
 pub struct Args {
-    pub config: PathBuf,
-    pub data: PathBuf,
-    pub out: PathBuf,
-    pub resume: bool,
-    pub init: Option<PathBuf>,
-    pub device: DeviceArg,
-    pub steps: Option<usize>,
+    #[command(flatten)]
+    pub(crate) run: RunArgs,
+    /// Start a new run from an existing model folder's weights (same tokenizer as --data).
+    #[arg(long, conflicts_with = "resume")]
+    init: Option<PathBuf>,
+    #[command(flatten)]
+    device: DeviceArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let Args { config, data, out, resume, init, device: device_arg, steps } = args;
-    let mut config = TeacherConfig::load(&config)?;
-    if let Some(steps) = steps {
-        config.steps = steps;
-    }
-    let stop = interrupt::stop_flag()?;
-    let device = device::device(device_arg);
-    println!("training {} teacher on {} → {}", config.preset, device::describe(device_arg, &device), out.display());
-    let summary = train(TrainOptions {
-        config,
-        data: data.clone(),
-        out: out.clone(),
-        resume,
-        init,
-        device,
-        stop,
-        progress: true,
-    })?;
-    println!(
-        "{} steps at {:.2} steps/s, final loss {}; model folder {}",
-        summary.steps_done,
-        summary.steps_per_s,
-        summary.final_loss.map(|l| format!("{l:.4}")).unwrap_or_else(|| "n/a".into()),
-        out.join("model").display()
-    );
-    Ok(())
+    let config = TeacherConfig::load(&args.run.config, &args.run.overrides())?;
+    let device = args.device.open();
+    println!("training {:?} teacher on {} → {}", config.preset, args.device.describe(&device), args.run.out.display());
+    let summary = train(TrainOptions { config, data: args.run.data.clone(), run: args.run.options()?, init: args.init, device })?;
+    super::report_run(&summary, &args.run.out)
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use plotters::prelude::*;
 
 /// `(label, samples PNG)` columns → one PNG.
@@ -24,8 +24,7 @@ pub fn side_by_side(columns: &[(String, PathBuf)], path: &Path) -> Result<()> {
         let root = BitMapBackend::with_buffer(&mut buffer, (width, height)).into_drawing_area();
         let mut x = gap;
         for ((label, _), img) in columns.iter().zip(&images) {
-            root.draw(&Text::new(label.clone(), (x as i32, 6), ("sans-serif", 18)))
-                .map_err(|e| anyhow::anyhow!("grid: {e}"))?;
+            root.draw(&Text::new(label.clone(), (x as i32, 6), ("sans-serif", 18))).map_err(|e| anyhow::anyhow!("grid: {e}"))?;
             x += img.width() + gap;
         }
         root.present().map_err(|e| anyhow::anyhow!("grid: {e}"))?;

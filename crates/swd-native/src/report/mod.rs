@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use runs::{model_label, Runs};
+use runs::{Runs, model_label};
 
 /// `report.md` → `report_<suffix>.png` beside it.
 fn sibling(out: &Path, suffix: &str) -> PathBuf {

@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::sync::Once;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use plotters::prelude::*;
-use plotters::style::{register_font, FontStyle};
+use plotters::style::{FontStyle, register_font};
 
 /// One point: label, ms/image, FID.
 pub struct Point {
@@ -20,7 +20,8 @@ pub struct Point {
 pub(super) fn fonts() {
     static REGISTER: Once = Once::new();
     REGISTER.call_once(|| {
-        register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular()).unwrap_or_else(|_| unreachable!("the bundled DejaVu Sans parses"));
+        register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+            .unwrap_or_else(|_| unreachable!("the bundled DejaVu Sans parses"));
     });
 }
 

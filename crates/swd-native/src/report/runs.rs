@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Deserialize;
-use swd_core::ScaleSchedule;
+use swd_core::{ScaleSchedule, ScheduleSpec};
 use swd_train::eval::bootstrap::Intervals;
 use swd_train::evalnet::score::Accuracy;
 
@@ -56,10 +56,13 @@ pub struct Bench {
 }
 
 impl Bench {
-    /// The row timing `schedule` (names compared as parsed schedules: `swd4` matches its long form).
+    /// The row timing `schedule`, an eval report's complete schedule (names compared as parsed
+    /// schedules: `swd4` matches its long form, a bench's `euler:32` runs at the same side).
     pub fn row(&self, schedule: &str) -> Option<&BenchRow> {
-        let wanted = ScaleSchedule::parse(schedule).ok()?;
-        self.rows.iter().find(|r| ScaleSchedule::parse(&r.schedule).is_ok_and(|s| s == wanted))
+        let wanted: ScheduleSpec = schedule.parse().ok()?;
+        let wanted = wanted.at(0).ok()?;
+        let side = wanted.output_size();
+        self.rows.iter().find(|r| ScaleSchedule::parse(&r.schedule, side).is_ok_and(|s| s == wanted))
     }
 }
 
@@ -91,8 +94,9 @@ impl Runs {
         }
         let mut runs = Runs::default();
         for f in files {
-            let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?)
-                .with_context(|| format!("{} is not JSON", f.display()))?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?)
+                    .with_context(|| format!("{} is not JSON", f.display()))?;
             if value.get("fid").is_some() {
                 let mut eval: Eval = serde_json::from_value(value).with_context(|| format!("{}: not an eval report", f.display()))?;
                 eval.path = f.clone();

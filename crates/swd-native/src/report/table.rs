@@ -3,7 +3,7 @@
 
 use swd_train::eval::bootstrap::Interval;
 
-use super::runs::{model_label, Runs};
+use super::runs::{Runs, model_label};
 
 fn num(x: Option<f64>, digits: usize) -> String {
     x.filter(|v| v.is_finite()).map_or_else(|| "—".to_string(), |v| format!("{v:.digits$}"))
@@ -40,10 +40,17 @@ pub fn markdown(runs: &Runs, plot: Option<&str>, grid: Option<&str>) -> String {
             let i = e.intervals.as_ref();
             md += &format!(
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                model_label(&e.model), e.schedule, e.steps, e.nfe,
-                num(row.map(|r| r.ms_per_image), 1), ratio(row.and_then(|r| r.speedup_vs_full4)), ratio(row.and_then(|r| r.speedup_vs_teacher)),
-                with_interval(e.fid, i.map(|i| i.fid), 2, 1.0), with_interval(e.precision, i.map(|i| i.precision), 3, 1.0),
-                with_interval(e.recall, i.map(|i| i.recall), 3, 1.0), with_interval(e.prompt.top1, i.map(|i| i.top1), 1, 100.0),
+                model_label(&e.model),
+                e.schedule,
+                e.steps,
+                e.nfe,
+                num(row.map(|r| r.ms_per_image), 1),
+                ratio(row.and_then(|r| r.speedup_vs_full4)),
+                ratio(row.and_then(|r| r.speedup_vs_teacher)),
+                with_interval(e.fid, i.map(|i| i.fid), 2, 1.0),
+                with_interval(e.precision, i.map(|i| i.precision), 3, 1.0),
+                with_interval(e.recall, i.map(|i| i.recall), 3, 1.0),
+                with_interval(e.prompt.top1, i.map(|i| i.top1), 1, 100.0),
                 match (e.diversity, i) {
                     (Some(d), Some(i)) if d.is_finite() => with_interval(d, Some(i.diversity), 3, 1.0),
                     (d, _) => num(d, 3),
@@ -54,10 +61,25 @@ pub fn markdown(runs: &Runs, plot: Option<&str>, grid: Option<&str>) -> String {
         md += "\n";
     }
     for b in &runs.benches {
-        md += &format!("## Speed on `{}`\n\nModel `{}`; batch-1 latency (median) and batch-{} throughput, one run on one device.\n\n", b.device, b.model, b.batch);
-        md += &format!("| schedule | steps | NFE | ms/image | images/s (batch {}) | vs full4 | vs teacher |\n|---|---|---|---|---|---|---|\n", b.batch);
+        md += &format!(
+            "## Speed on `{}`\n\nModel `{}`; batch-1 latency (median) and batch-{} throughput, one run on one device.\n\n",
+            b.device, b.model, b.batch
+        );
+        md += &format!(
+            "| schedule | steps | NFE | ms/image | images/s (batch {}) | vs full4 | vs teacher |\n|---|---|---|---|---|---|---|\n",
+            b.batch
+        );
         for r in &b.rows {
-            md += &format!("| {} | {} | {} | {:.1} | {:.2} | {} | {} |\n", r.schedule, r.steps, r.nfe, r.ms_per_image, r.images_per_s, ratio(r.speedup_vs_full4), ratio(r.speedup_vs_teacher));
+            md += &format!(
+                "| {} | {} | {} | {:.1} | {:.2} | {} | {} |\n",
+                r.schedule,
+                r.steps,
+                r.nfe,
+                r.ms_per_image,
+                r.images_per_s,
+                ratio(r.speedup_vs_full4),
+                ratio(r.speedup_vs_teacher)
+            );
         }
         md += "\n";
     }

@@ -43,6 +43,16 @@ pub fn assert_clean_error(out: &Output, needle: &str) {
     assert_eq!(err.trim().lines().count(), 1, "one line expected: {err}");
 }
 
+/// A bad argument caught by the parser: clap's message naming it and pointing at --help, exit
+/// status 2.
+pub fn assert_usage_error(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "expected a usage error: {err}");
+    assert!(err.contains(needle), "expected '{needle}' in: {err}");
+    assert!(err.starts_with("error: ") && err.contains("--help"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("internal error"), "{err}");
+}
+
 pub fn image_dims(path: &Path) -> (u32, u32) {
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(&bytes[1..4], b"PNG");

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use anyhow::{Context, Result, bail};
+use indicatif::ProgressBar;
 use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
 use swd_core::TextTokenizer;
@@ -13,11 +13,24 @@ use super::captions::{self, Variant};
 use super::raster::{self, Rgb};
 use super::sources::{self, Package};
 use crate::fsutil::write_atomic;
+use crate::run::progress_bar;
 
 pub const IMAGES_FILE: &str = "images.safetensors";
 pub const IMAGES_128_FILE: &str = "images_128.safetensors";
 pub const CAPTIONS_FILE: &str = "captions.jsonl";
 pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// `--styles 3d,flat`: clap takes the names from `Style::name`.
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for Style {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Style::ThreeD, Style::Flat]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
 
 /// A drawing style and where its images come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,16 +68,6 @@ impl Style {
             Style::ThreeD => raster::decode_raster(bytes),
             Style::Flat => raster::render_svg(bytes),
         }
-    }
-
-    pub fn parse_list(s: &str) -> Result<Vec<Style>> {
-        s.split(',')
-            .map(|p| match p.trim() {
-                "3d" => Ok(Style::ThreeD),
-                "flat" => Ok(Style::Flat),
-                other => bail!("unknown style '{other}' (expected 3d and/or flat)"),
-            })
-            .collect()
     }
 }
 
@@ -125,12 +128,7 @@ pub struct SourceInfo {
 }
 
 fn source_info(p: &Package) -> SourceInfo {
-    SourceInfo {
-        package: p.name.into(),
-        version: p.version.into(),
-        licence: p.licence.into(),
-        attribution: p.attribution.into(),
-    }
+    SourceInfo { package: p.name.into(), version: p.version.into(), licence: p.licence.into(), attribution: p.attribution.into() }
 }
 
 fn file_stem(path: &str) -> &str {
@@ -139,7 +137,13 @@ fn file_stem(path: &str) -> &str {
 }
 
 /// Renders every image in parallel over the machine's cores, keeping input order.
-fn render_all(style: Style, items: &[(&Variant, &Vec<u8>)], size: usize, keep_128: bool, bar: &ProgressBar) -> Vec<Result<(Rgb, Option<Rgb>)>> {
+fn render_all(
+    style: Style,
+    items: &[(&Variant, &Vec<u8>)],
+    size: usize,
+    keep_128: bool,
+    bar: &ProgressBar,
+) -> Vec<Result<(Rgb, Option<Rgb>)>> {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -213,9 +217,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         if let Some(limit) = opts.limit {
             matched.truncate(limit);
         }
-        let bar = ProgressBar::new(matched.len() as u64).with_style(
-            ProgressStyle::with_template("{msg:>6} [{bar:30}] {pos}/{len} {per_sec} eta {eta}").expect("template").progress_chars("=> "),
-        );
+        let bar = progress_bar(matched.len(), true, " images");
         bar.set_message(style.name());
         for ((variant, _), rendered) in matched.iter().zip(render_all(style, &matched, opts.size, keep_128, &bar)) {
             let (small, big) = match rendered {

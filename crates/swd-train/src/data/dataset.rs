@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::tensor::Dtype;
 
-use super::build::{Record, CAPTIONS_FILE, IMAGES_FILE};
+use super::build::{CAPTIONS_FILE, IMAGES_FILE, Record};
 
 pub struct Dataset {
     pub size: usize,

@@ -7,5 +7,5 @@ pub mod dataset;
 pub mod raster;
 pub mod sources;
 
-pub use build::{build, BuildOptions, BuildReport};
+pub use build::{BuildOptions, BuildReport, build};
 pub use dataset::Dataset;

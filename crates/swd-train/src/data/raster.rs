@@ -1,7 +1,7 @@
 //! Images to RGB pixels on a white background at a fixed size: webp/png decoding, SVG
 //! rasterisation, alpha compositing and exact box (area) downsampling.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 /// Side everything is first rendered at (the Fluent 3D images' own size).
 pub const RENDER_SIZE: usize = 256;
@@ -107,7 +107,8 @@ mod tests {
     #[test]
     fn raster_alpha_is_composited() {
         let mut png = Vec::new();
-        let img = image::RgbaImage::from_fn(256, 256, |x, _| if x < 128 { image::Rgba([0, 0, 255, 255]) } else { image::Rgba([0, 0, 0, 0]) });
+        let img =
+            image::RgbaImage::from_fn(256, 256, |x, _| if x < 128 { image::Rgba([0, 0, 255, 255]) } else { image::Rgba([0, 0, 0, 0]) });
         img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
         let rgb = downsample(&decode_raster(&png).unwrap(), 2).unwrap();
         assert_eq!(to_hwc_u8(&rgb), vec![0, 0, 255, 255, 255, 255, 0, 0, 255, 255, 255, 255]);

@@ -2,11 +2,13 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use swd_core::ScaleSchedule;
+use swd_core::{SamplerKind, ScaleSchedule, ScheduleSpec};
 
 use super::losses::{PatchKernel, PatchPooling};
+use crate::run::{Cadence, Cadenced};
+use crate::toml_config::{self, Override, RunConfig};
 
 /// Order in which the generator visits the schedule's scales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,7 +22,7 @@ pub enum ScaleOrder {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistillConfig {
-    /// The student's schedule (swd4, swd6, full4, swd:…); `--schedule` overrides it.
+    /// The student's schedule (a preset or swd:…); `--schedule` overrides it.
     pub schedule: String,
     pub steps: usize,
     pub batch_size: usize,
@@ -69,26 +71,30 @@ pub struct DistillConfig {
 }
 
 impl DistillConfig {
-    pub fn load(path: &Path) -> Result<Self> {
-        crate::toml_config::load(path, Self::validate)
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Self> {
+        toml_config::load(path, overrides)
     }
 
-    pub fn to_toml(&self) -> String {
-        crate::toml_config::to_toml(self)
-    }
-
+    /// The student's schedule: a few-step one, complete (no `euler:N`).
     pub fn parsed_schedule(&self) -> Result<ScaleSchedule> {
-        let schedule = ScaleSchedule::parse(&self.schedule)?;
-        if schedule.kind != swd_core::SamplerKind::FewStep {
-            bail!("schedule '{}' is an Euler schedule; distil into a few-step one (swd4, swd6, full4, swd:…)", self.schedule);
+        let spec: ScheduleSpec = self.schedule.parse().context("schedule")?;
+        match spec {
+            ScheduleSpec::Fixed(schedule) if schedule.kind == SamplerKind::FewStep => Ok(schedule),
+            _ => bail!(
+                "schedule '{}' is an Euler schedule; distil into a few-step one ({} or swd:…)",
+                self.schedule,
+                swd_core::schedule::preset_names()
+            ),
         }
-        Ok(schedule)
     }
+}
 
-    pub fn validate(&self) -> Result<()> {
+impl RunConfig for DistillConfig {
+    fn validate(&self) -> Result<()> {
+        self.cadence().validate()?;
         self.parsed_schedule()?;
-        if self.steps == 0 || self.batch_size == 0 {
-            bail!("steps and batch_size must be > 0");
+        if self.batch_size == 0 {
+            bail!("batch_size must be > 0");
         }
         for (name, lr) in [("lr", self.lr), ("lr_fake", self.lr_fake)] {
             if !(lr > 0.0 && lr.is_finite()) {
@@ -110,9 +116,12 @@ impl DistillConfig {
         if self.lora_rank > 0 && !(self.lora_alpha > 0.0 && self.lora_alpha.is_finite()) {
             bail!("lora_alpha must be a positive number when lora_rank > 0");
         }
-        if self.log_every == 0 || self.sample_every == 0 || self.checkpoint_every == 0 {
-            bail!("log_every, sample_every and checkpoint_every must be > 0");
-        }
         Ok(())
+    }
+}
+
+impl Cadenced for DistillConfig {
+    fn cadence(&self) -> Cadence {
+        Cadence::sampled(self.steps, self.log_every, self.sample_every, self.checkpoint_every)
     }
 }

@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use swd_core::nn::{TextEmbedding, UNetOutput};
-use swd_core::{flow, ModelConfig, SwdModel};
+use swd_core::{ModelConfig, SwdModel, flow};
 
 use super::disc_head::{DiscHead, DiscHeadConfig};
 

@@ -2,8 +2,8 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use swd_core::noise::NoiseRng;
-use swd_core::resize::{area_resize, upsample, UpsampleMode};
-use swd_core::{flow, ScaleSchedule};
+use swd_core::resize::{UpsampleMode, area_resize, upsample};
+use swd_core::{ScaleSchedule, flow};
 
 use super::config::ScaleOrder;
 
@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn inputs_have_each_scales_shape_and_are_noised_down_up_images() {
         let device = Device::flex();
-        let schedule = ScaleSchedule::swd4();
+        let schedule = ScaleSchedule::preset("swd4").unwrap();
         let x = Tensor::<4>::random([2, 3, 64, 64], Distribution::Normal(0.0, 1.0), &device);
         for k in 0..schedule.steps() {
             let s = schedule.scales[k];
@@ -75,10 +75,10 @@ mod tests {
         let device = Device::flex();
         let x = Tensor::<4>::random([1, 3, 64, 64], Distribution::Normal(0.0, 1.0), &device);
         let eps = Tensor::<4>::random([1, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
-        let (_, x_in) = scale_input(x.clone(), &ScaleSchedule::swd4(), 0, eps.clone());
+        let (_, x_in) = scale_input(x.clone(), &ScaleSchedule::preset("swd4").unwrap(), 0, eps.clone());
         assert!((x_in - eps).abs().max().into_scalar::<f32>() < 1e-6, "σ_1 = 1");
         // full4 at k = 2: no resizing at all, just noise on the real image.
-        let full = ScaleSchedule::full4();
+        let full = ScaleSchedule::preset("full4").unwrap();
         let zeros = Tensor::<4>::zeros([1, 3, 64, 64], &device);
         let (real, x_in) = scale_input(x.clone(), &full, 2, zeros);
         let diff = (x_in / (1.0 - full.sigmas[2]) - real).abs().max().into_scalar::<f32>();

@@ -1,7 +1,7 @@
 //! The generator's and critic's losses: DMD, patch (MMD on features) and GAN.
 
-use burn::tensor::activation::softplus;
 use burn::tensor::Tensor;
+use burn::tensor::activation::softplus;
 use serde::{Deserialize, Serialize};
 
 /// Kernel of the patch loss's MMD between real and generated feature tokens.
@@ -68,7 +68,8 @@ pub fn patch_loss(real: Tensor<4>, fake: Tensor<4>, kernel: PatchKernel, pooling
             ((diff.powi_scalar(2) + huber_c * huber_c).sqrt() - huber_c).mean()
         }
         PatchKernel::Rbf => {
-            let mmd = mean_rbf(r.clone(), r.clone(), bandwidth) + mean_rbf(f.clone(), f.clone(), bandwidth) - mean_rbf(r, f, bandwidth) * 2.0;
+            let mmd =
+                mean_rbf(r.clone(), r.clone(), bandwidth) + mean_rbf(f.clone(), f.clone(), bandwidth) - mean_rbf(r, f, bandwidth) * 2.0;
             mmd.mean()
         }
     }

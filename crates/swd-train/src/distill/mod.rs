@@ -12,4 +12,4 @@ pub mod step;
 pub mod train;
 
 pub use config::DistillConfig;
-pub use train::{distill, DistillOptions, DistillSummary};
+pub use train::{DistillOptions, distill};

@@ -4,12 +4,12 @@ use anyhow::Result;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use swd_core::noise::NoiseRng;
-use swd_core::{flow, Denoiser, SwdModel, TextToImage};
+use swd_core::{Denoiser, SwdModel, TextToImage, flow};
 
+use super::DistillConfig;
 use super::critic::Critic;
 use super::inputs::{normal, sigmas};
 use super::losses::{dmd_loss, dmd_target, gan_discriminator_loss, gan_generator_loss, patch_loss};
-use super::DistillConfig;
 
 /// One batch at scale index `k`: prompts, the real images at s_k and the generator's input.
 pub struct StepInput {
@@ -107,7 +107,14 @@ pub fn generator_loss(
         if cfg.w_patch > 0.0 {
             let real = flow::add_noise(input.real.clone().autodiff(), eps, sig_p.clone());
             let real_features = frozen.fake.forward(real, sig_p, &text_f).features.detach();
-            let patch = patch_loss(real_features, fake_features.clone(), cfg.patch_kernel, cfg.patch_pooling, cfg.patch_huber_c, cfg.patch_rbf_bandwidth);
+            let patch = patch_loss(
+                real_features,
+                fake_features.clone(),
+                cfg.patch_kernel,
+                cfg.patch_pooling,
+                cfg.patch_huber_c,
+                cfg.patch_rbf_bandwidth,
+            );
             total = total + patch.clone() * cfg.w_patch;
             terms.push(("patch", patch));
         }

@@ -2,30 +2,26 @@
 //! student samples, then one student update with DMD + GAN + patch losses.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Result, bail};
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
-use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::json;
 use swd_core::nn::{LoraConfig, TextEmbedding};
 use swd_core::noise::{BatchNoise, NoiseRng};
 use swd_core::weights::{self, StoreDtype};
 use swd_core::{Sampler, ScaleSchedule, SwdModel, TextToImage};
 
+use super::DistillConfig;
 use super::critic::Critic;
 use super::inputs::{normal, scale_index, scale_input};
-use super::step::{critic_loss, generator_loss, StepInput};
-use super::DistillConfig;
-use crate::checkpoint::{self, Saved, State};
+use super::step::{StepInput, critic_loss, generator_loss};
+use crate::checkpoint::{self, State};
 use crate::data::Dataset;
-use crate::teacher::train::{log_line, sample_grid, sample_prompts, trim_log};
+use crate::run::{Run, RunOptions, RunSummary};
+use crate::teacher::train::{sample_grid, sample_prompts};
 use crate::{fsutil, param_ids};
 
 const STUDENT: &str = "student.safetensors";
@@ -39,21 +35,9 @@ pub struct DistillOptions {
     pub config: DistillConfig,
     pub teacher: PathBuf,
     pub data: PathBuf,
-    pub out: PathBuf,
-    pub resume: bool,
+    pub run: RunOptions,
     /// Plain device; the student and critic train on its autodiff version.
     pub device: Device,
-    pub stop: Arc<AtomicBool>,
-    pub progress: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct DistillSummary {
-    pub steps_done: usize,
-    /// The last logged losses by name.
-    pub last: HashMap<String, f32>,
-    pub steps_per_s: f64,
-    pub stopped_early: bool,
 }
 
 /// One batch: real images and captions, encoded for every network that reads them.
@@ -69,7 +53,14 @@ fn batch(ds: &Dataset, train: &[usize], n: usize, rng: &mut NoiseRng, device: &D
 
 /// The student's input at scale index `k` from its own samples of steps 0..k (backward
 /// simulation): `[B, C, s_k, s_k]`, noise drawn from a seed of the run's stream.
-fn simulated_input(student: &SwdModel, text: &TextEmbedding, schedule: &ScaleSchedule, k: usize, rng: &mut NoiseRng, device: &Device) -> Tensor<4> {
+fn simulated_input(
+    student: &SwdModel,
+    text: &TextEmbedding,
+    schedule: &ScaleSchedule,
+    k: usize,
+    rng: &mut NoiseRng,
+    device: &Device,
+) -> Tensor<4> {
     let noise = BatchNoise::new(rng.next_u64(), text.pooled.dims()[0]);
     let mut sampler = Sampler::new(student, schedule.clone(), text, noise, device);
     for _ in 0..k {
@@ -78,7 +69,7 @@ fn simulated_input(student: &SwdModel, text: &TextEmbedding, schedule: &ScaleSch
     sampler.into_next_input().expect("k ≥ 1 steps ran")
 }
 
-pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
+pub fn distill(opts: DistillOptions) -> Result<RunSummary> {
     let cfg = &opts.config;
     let schedule = cfg.parsed_schedule()?;
     let ds = Dataset::open(&opts.data)?;
@@ -86,16 +77,13 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
     if train_idx.is_empty() {
         bail!("dataset {} has no training images", opts.data.display());
     }
-    if *schedule.scales.last().expect("validated") > ds.size {
-        bail!("schedule {} ends at {} but the dataset's images are {}²", schedule, schedule.scales.last().unwrap(), ds.size);
+    if schedule.output_size() > ds.size {
+        bail!("schedule {} ends at {} but the dataset's images are {}²", schedule, schedule.output_size(), ds.size);
     }
     let plain = opts.device.clone();
     let device = plain.clone().autodiff();
     let teacher_files = fsutil::read_model(&opts.teacher)?;
     let teacher = TextToImage::from_files(&teacher_files, &plain)?;
-    let config_path = opts.out.join("config.toml");
-    let log_path = opts.out.join("log.jsonl");
-    std::fs::create_dir_all(&opts.out).with_context(|| format!("cannot create run folder {}", opts.out.display()))?;
 
     plain.seed(cfg.seed);
     let adam = || {
@@ -117,75 +105,44 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
             rank => model.no_grad().with_lora(LoraConfig { rank, alpha: cfg.lora_alpha }, &device),
         })
     };
-    let (mut student, mut critic, mut state) = if opts.resume {
-        let saved: DistillConfig = toml::from_str(&std::fs::read_to_string(&config_path).with_context(|| format!("cannot resume: {} is missing", config_path.display()))?)?;
-        if (DistillConfig { steps: cfg.steps, ..saved }) != *cfg {
-            bail!("cannot resume: the config differs from the run's {} (only steps may change)", config_path.display());
+    let (mut run, saved) = Run::open(&opts.run, cfg)?;
+    let (mut student, mut critic, mut state) = match saved {
+        Some(ck) => {
+            let student = param_ids::assign(weights::load(fresh_student()?, &ck.read(STUDENT)?)?, 0);
+            let critic = Critic::from_teacher(fresh_critic()?, &teacher.config, &device);
+            let critic = param_ids::assign(weights::load(critic, &ck.read(CRITIC)?)?, CRITIC_IDS);
+            opt_student = opt_student.load_record(ck.optimizer(OPT_STUDENT)?);
+            opt_critic = opt_critic.load_record(ck.optimizer(OPT_CRITIC)?);
+            (student, critic, ck.state)
         }
-        let ck = Saved::open(&opts.out)?;
-        let student = param_ids::assign(weights::load(fresh_student()?, &ck.read(STUDENT)?)?, 0);
-        let critic = Critic::from_teacher(fresh_critic()?, &teacher.config, &device);
-        let critic = param_ids::assign(weights::load(critic, &ck.read(CRITIC)?)?, CRITIC_IDS);
-        opt_student = opt_student.load_record(ck.optimizer(OPT_STUDENT)?);
-        opt_critic = opt_critic.load_record(ck.optimizer(OPT_CRITIC)?);
-        trim_log(&log_path, ck.state.step)?;
-        (student, critic, ck.state.clone())
-    } else {
-        if opts.out.join("checkpoint").exists() {
-            bail!("{} already holds a run; pass --resume to continue it or choose another --out", opts.out.display());
+        None => {
+            let student = param_ids::assign(fresh_student()?, 0);
+            let critic = param_ids::assign(Critic::from_teacher(fresh_critic()?, &teacher.config, &device), CRITIC_IDS);
+            (student, critic, State { step: 0, rng: NoiseRng::new(cfg.seed ^ 0xd157) })
         }
-        fsutil::write_atomic(&config_path, cfg.to_toml().as_bytes())?;
-        let student = param_ids::assign(fresh_student()?, 0);
-        let critic = param_ids::assign(Critic::from_teacher(fresh_critic()?, &teacher.config, &device), CRITIC_IDS);
-        (student, critic, State { step: 0, rng: NoiseRng::new(cfg.seed ^ 0xd157) })
     };
 
     let mut student_config = teacher.config.clone();
     student_config.default_schedule = cfg.schedule.clone();
     let prompts_fixed = sample_prompts(&ds, cfg.sample_prompts);
-    let samples_dir = opts.out.join("samples");
-    std::fs::create_dir_all(&samples_dir).with_context(|| format!("cannot create {}", samples_dir.display()))?;
-    fsutil::write_atomic(&samples_dir.join("prompts.txt"), (prompts_fixed.join("\n") + "\n").as_bytes())?;
-    let student_t2i = |student: &SwdModel| TextToImage { config: student_config.clone(), tokenizer: teacher.tokenizer.clone(), model: student.valid().merge_lora() };
-    let save_all = |student: &SwdModel, critic: &Critic, os: burn::optim::OptimizerRecord, oc: burn::optim::OptimizerRecord, state: &State| -> Result<()> {
-        let files = vec![
-            (STUDENT, weights::to_safetensors(&student.valid(), StoreDtype::F32, HashMap::new())?),
-            (CRITIC, weights::to_safetensors(&critic.valid(), StoreDtype::F32, HashMap::new())?),
-            (OPT_STUDENT, checkpoint::optimizer_bytes(os)?),
-            (OPT_CRITIC, checkpoint::optimizer_bytes(oc)?),
-        ];
-        checkpoint::save(&opts.out, files, state)?;
-        fsutil::write_model(&opts.out.join("model"), &student_t2i(student).to_files(StoreDtype::F32)?)
+    run.sample_prompts(&prompts_fixed)?;
+    let student_t2i = |student: &SwdModel| TextToImage {
+        config: student_config.clone(),
+        tokenizer: teacher.tokenizer.clone(),
+        model: student.valid().merge_lora(),
     };
-    let samples = |student: &SwdModel, step: usize| -> Result<()> {
-        let path = samples_dir.join(format!("step_{step:06}.png"));
-        sample_grid(&student_t2i(student), &prompts_fixed, &schedule, 1.0, &plain, &path)
-    };
+    let samples = |student: &SwdModel, path: &Path| sample_grid(&student_t2i(student), &prompts_fixed, &schedule, 1.0, &plain, path);
     if state.step == 0 {
-        samples(&student, 0)?;
+        samples(&student, &run.sample_path(0))?;
     }
-
-    let bar = if opts.progress { ProgressBar::new(cfg.steps as u64) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} eta {eta} {msg}").expect("template").progress_chars("=> "));
-    bar.set_position(state.step as u64);
-    let started = Instant::now();
-    let first_step = state.step;
-    let mut last = HashMap::new();
-    let mut stopped_early = false;
     let b = cfg.batch_size;
     let channels = teacher.config.image_channels;
 
-    while state.step < cfg.steps {
-        if opts.stop.load(Ordering::SeqCst) {
-            stopped_early = true;
-            break;
-        }
-        let step_started = Instant::now();
+    while let Some(log_now) = run.next_step(state.step) {
         let rng = &mut state.rng;
         let k = scale_index(cfg.scale_order, state.step, schedule.steps(), rng);
         let s = schedule.scales[k];
         let sigma_k = schedule.sigmas[k];
-        let log_now = (state.step + 1) % cfg.log_every == 0 || state.step + 1 == cfg.steps;
 
         // The generator's input at scale k: down-up real images, or the student's own samples.
         let make_input = |rng: &mut NoiseRng, student_valid: &SwdModel| -> Result<StepInput> {
@@ -215,43 +172,31 @@ pub fn distill(opts: DistillOptions) -> Result<DistillSummary> {
 
         let input = make_input(rng, &student.valid())?;
         let (total, values) = generator_loss(&student, &critic, &teacher, &input, cfg, rng, &device)?;
-        let logged: Vec<(String, f32)> = if log_now { values.into_iter().map(|(n, v)| (n.to_string(), v.into_scalar::<f32>())).collect() } else { Vec::new() };
+        let logged: Vec<(&str, f64)> =
+            if log_now { values.into_iter().map(|(n, v)| (n, v.into_scalar::<f32>() as f64)).collect() } else { Vec::new() };
         let grads = GradientsParams::from_grads(total.backward(), &student);
         student = opt_student.step(cfg.lr, student, grads);
         state.step += 1;
-        bar.inc(1);
 
         if log_now {
-            let mut line = json!({"step": state.step, "scale": s, "fake_diffusion": critic_losses.0, "fake_disc": critic_losses.1,
-                "step_s": step_started.elapsed().as_secs_f64(),
-                "steps_per_s": (state.step - first_step) as f64 / started.elapsed().as_secs_f64().max(1e-9)});
-            let mut msg = format!("s{s}");
-            for (name, v) in &logged {
-                if !v.is_finite() {
-                    bail!("{name} loss became {v} at step {}; lower lr or check the teacher", state.step);
-                }
-                line[name.as_str()] = json!(v);
-                msg += &format!(" {name} {v:.4}");
-                last.insert(name.clone(), *v);
-            }
-            msg += &format!(" fake {:.4} disc {:.3}", critic_losses.0, critic_losses.1);
-            last.insert("fake_diffusion".into(), critic_losses.0);
-            bar.set_message(msg);
-            log_line(&log_path, line)?;
+            let critic_fields = [("fake_diffusion", critic_losses.0 as f64), ("fake_disc", critic_losses.1 as f64)];
+            let fields: Vec<(&str, f64)> = [("scale", s as f64)].into_iter().chain(logged).chain(critic_fields).collect();
+            run.log(state.step, &fields)?;
         }
-        if state.step % cfg.checkpoint_every == 0 || state.step == cfg.steps {
-            save_all(&student, &critic, opt_student.to_record(), opt_critic.to_record(), &state)?;
+        let due = run.step_done(state.step);
+        if due.checkpoint {
+            let files = vec![
+                (STUDENT, weights::to_safetensors(&student.valid(), StoreDtype::F32, HashMap::new())?),
+                (CRITIC, weights::to_safetensors(&critic.valid(), StoreDtype::F32, HashMap::new())?),
+                (OPT_STUDENT, checkpoint::optimizer_bytes(opt_student.to_record())?),
+                (OPT_CRITIC, checkpoint::optimizer_bytes(opt_critic.to_record())?),
+            ];
+            run.checkpoint(files, &state)?;
+            fsutil::write_model(&opts.run.out.join("model"), &student_t2i(&student).to_files(StoreDtype::F32)?)?;
         }
-        if state.step % cfg.sample_every == 0 || state.step == cfg.steps {
-            samples(&student, state.step)?;
+        if due.samples {
+            samples(&student, &run.sample_path(state.step))?;
         }
     }
-    if stopped_early {
-        save_all(&student, &critic, opt_student.to_record(), opt_critic.to_record(), &state)?;
-        samples(&student, state.step)?;
-        bar.println(format!("stopped at step {}; checkpoint saved, continue with --resume", state.step));
-    }
-    bar.finish_and_clear();
-    let done = state.step - first_step;
-    Ok(DistillSummary { steps_done: done, last, steps_per_s: done as f64 / started.elapsed().as_secs_f64().max(1e-9), stopped_early })
+    Ok(run.finish(state.step))
 }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use swd_core::noise::NoiseRng;
 
-use super::metrics::{frechet_distance, Features, Gaussian, PairDistances};
+use super::metrics::{Features, Gaussian, PairDistances, frechet_distance};
 
 /// A 95% interval `[lo, hi]`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -102,15 +102,7 @@ pub fn intervals(m: &Measured, resamples: usize, seed: u64) -> Intervals {
     // FID and diversity are ≥ 0; precision, recall and accuracies are fractions.
     let ranges = [(0.0, f64::INFINITY), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (0.0, 1.0), (0.0, f64::INFINITY)];
     let column = |c: usize| Interval::bias_corrected(estimates[c], stats.iter().map(|s| s[c]).collect(), ranges[c]);
-    Intervals {
-        resamples,
-        fid: column(0),
-        precision: column(1),
-        recall: column(2),
-        top1: column(3),
-        top5: column(4),
-        diversity: column(5),
-    }
+    Intervals { resamples, fid: column(0), precision: column(1), recall: column(2), top1: column(3), top5: column(4), diversity: column(5) }
 }
 
 #[cfg(test)]
@@ -161,6 +153,11 @@ mod tests {
         // Shifted by 0.6σ in each of 4 dimensions: FID ≈ 1.44, far outside the same-distribution interval.
         assert!(a.fid.hi < b.fid.lo, "good {:?} vs shifted {:?}", a.fid, b.fid);
         let (p, r) = precision_recall(Features::new(dim, &real), Features::new(dim, &good), 3);
-        assert!(a.precision.contains(p) && a.recall.contains(r) && a.precision.hi <= 1.0, "{:?} ∌ {p} or {:?} ∌ {r}", a.precision, a.recall);
+        assert!(
+            a.precision.contains(p) && a.recall.contains(r) && a.precision.hi <= 1.0,
+            "{:?} ∌ {p} or {:?} ∌ {r}",
+            a.precision,
+            a.recall
+        );
     }
 }

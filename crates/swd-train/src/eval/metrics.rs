@@ -1,7 +1,7 @@
 //! Distribution metrics on feature vectors: Fréchet distance (FID), improved precision/recall
 //! (Kynkäänniemi et al. 2019, k-NN balls) and mean pairwise distance (diversity).
 
-use super::linalg::{psd_sqrt, Mat};
+use super::linalg::{Mat, psd_sqrt};
 
 /// `n` feature vectors of dimension `dim`, row-major.
 #[derive(Debug, Clone, Copy)]
@@ -150,7 +150,12 @@ pub fn diversity_per_group(f: Features, groups: &[Vec<usize>]) -> Vec<f64> {
         .iter()
         .filter(|g| g.len() >= 2)
         .map(|g| {
-            let pairs: Vec<f64> = g.iter().enumerate().flat_map(|(a, &i)| g[a + 1..].iter().map(move |&j| (i, j))).map(|(i, j)| distance(f.row(i), f.row(j))).collect();
+            let pairs: Vec<f64> = g
+                .iter()
+                .enumerate()
+                .flat_map(|(a, &i)| g[a + 1..].iter().map(move |&j| (i, j)))
+                .map(|(i, j)| distance(f.row(i), f.row(j)))
+                .collect();
             pairs.iter().sum::<f64>() / pairs.len() as f64
         })
         .collect()

@@ -6,4 +6,4 @@ pub mod linalg;
 pub mod metrics;
 mod run;
 
-pub use run::{eval_records, evaluate, EvalOptions, EvalReport};
+pub use run::{EvalOptions, EvalReport, eval_records, evaluate};

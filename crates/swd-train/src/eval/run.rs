@@ -5,25 +5,26 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use safetensors::tensor::{Dtype, TensorView};
 use serde::Serialize;
 use swd_core::noise::NoiseRng;
-use swd_core::{resize, ScaleSchedule, TextToImage};
+use swd_core::{ScaleSchedule, ScheduleSpec, TextToImage, resize};
 
-use super::bootstrap::{intervals, Intervals, Measured};
-use super::metrics::{diversity_per_group, frechet_distance, precision_recall, Features, Gaussian};
+use super::bootstrap::{Intervals, Measured, intervals};
+use super::metrics::{Features, Gaussian, diversity_per_group, frechet_distance, precision_recall};
 use crate::data::Dataset;
-use crate::evalnet::score::{Accuracy, Outputs};
 use crate::evalnet::EvalNetFolder;
+use crate::evalnet::score::{Accuracy, Outputs};
+use crate::run::progress_bar;
 use crate::{fsutil, image_io};
 
 pub struct EvalOptions {
     pub model: PathBuf,
     /// Default: the model's own.
-    pub schedule: Option<ScaleSchedule>,
+    pub schedule: Option<ScheduleSpec>,
     /// Guidance scale (default: the schedule's, see `TextToImage::default_guidance`).
     pub cfg: Option<f32>,
     pub data: PathBuf,
@@ -94,7 +95,15 @@ fn cache_path(data: &Path, net: &EvalNetFolder, n: usize, seed: u64) -> PathBuf 
     data.join("eval-cache").join(format!("real-{:016x}-n{n}-s{seed}.safetensors", net.fingerprint))
 }
 
-fn real_stats(ds: &Dataset, data: &Path, net: &EvalNetFolder, records: &[usize], targets: &[(usize, usize)], seed: u64, device: &Device) -> Result<(RealStats, bool)> {
+fn real_stats(
+    ds: &Dataset,
+    data: &Path,
+    net: &EvalNetFolder,
+    records: &[usize],
+    targets: &[(usize, usize)],
+    seed: u64,
+    device: &Device,
+) -> Result<(RealStats, bool)> {
     let path = cache_path(data, net, records.len(), seed);
     if let Ok(bytes) = std::fs::read(&path) {
         let (_, meta) = safetensors::SafeTensors::read_metadata(&bytes).with_context(|| format!("corrupt cache {}", path.display()))?;
@@ -120,7 +129,17 @@ fn real_stats(ds: &Dataset, data: &Path, net: &EvalNetFolder, records: &[usize],
 
 /// Generates one image per prompt (`prompts[i]` from seed `seeds[i]`) at the network's
 /// resolution, as channel-major values.
-fn generate(t2i: &TextToImage, prompts: &[&str], seeds: &[u64], schedule: &ScaleSchedule, cfg: f32, batch: usize, resolution: usize, device: &Device, bar: &ProgressBar) -> Result<Vec<f32>> {
+fn generate(
+    t2i: &TextToImage,
+    prompts: &[&str],
+    seeds: &[u64],
+    schedule: &ScaleSchedule,
+    cfg: f32,
+    batch: usize,
+    resolution: usize,
+    device: &Device,
+    bar: &ProgressBar,
+) -> Result<Vec<f32>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < prompts.len() {
@@ -150,10 +169,7 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
     if ds.size != net.config.resolution {
         bail!("dataset images are {}², the evaluation network expects {}²", ds.size, net.config.resolution);
     }
-    let schedule = match &opts.schedule {
-        Some(s) => s.clone(),
-        None => ScaleSchedule::parse(&t2i.config.default_schedule)?,
-    };
+    let schedule = t2i.schedule(opts.schedule.as_ref())?;
     let cfg = opts.cfg.unwrap_or_else(|| t2i.default_guidance(&schedule));
     // Only records whose emoji and category the network knows can be scored.
     let (records, targets): (Vec<usize>, Vec<(usize, usize)>) =
@@ -167,8 +183,7 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
     let n = prompts.len();
     let div_prompts = opts.diversity_prompts.min(n);
     let total = n + div_prompts * opts.diversity_seeds;
-    let bar = if opts.progress { ProgressBar::new(total as u64) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} images {per_sec} eta {eta}").expect("template").progress_chars("=> "));
+    let bar = progress_bar(total, opts.progress, " images");
     let seeds: Vec<u64> = (0..n as u64).map(|i| opts.seed + i).collect();
     let res = net.config.resolution;
     let fake = generate(&t2i, &prompts, &seeds, &schedule, cfg, opts.batch, res, device, &bar)?;
@@ -194,13 +209,23 @@ pub fn evaluate(opts: &EvalOptions) -> Result<EvalReport> {
     let ranks: Vec<usize> = targets.iter().enumerate().map(|(i, &(c, _))| fake_out.class_rank(i, c)).collect();
     let (top1_hits, top5_hits): (Vec<bool>, Vec<bool>) = ranks.iter().map(|&r| (r == 0, r < 5)).unzip();
     let intervals = (opts.bootstrap > 0).then(|| {
-        let measured = Measured { real: real_f, fake: fake_f, top1_hits: &top1_hits, top5_hits: &top5_hits, k: opts.k, diversity_per_prompt: &div_per_prompt };
+        let measured = Measured {
+            real: real_f,
+            fake: fake_f,
+            top1_hits: &top1_hits,
+            top5_hits: &top5_hits,
+            k: opts.k,
+            diversity_per_prompt: &div_per_prompt,
+        };
         intervals(&measured, opts.bootstrap, opts.seed)
     });
 
     if let Some(path) = &opts.samples {
         let k = n.min(16);
-        let grid = burn::tensor::Tensor::<4>::from_data(burn::tensor::TensorData::new(fake[..k * 3 * res * res].to_vec(), [k, 3, res, res]), device);
+        let grid = burn::tensor::Tensor::<4>::from_data(
+            burn::tensor::TensorData::new(fake[..k * 3 * res * res].to_vec(), [k, 3, res, res]),
+            device,
+        );
         image_io::save_png(grid, path)?;
     }
     Ok(EvalReport {

@@ -26,7 +26,10 @@ impl ConvBlockConfig {
     pub fn init(&self, device: &Device) -> ConvBlock {
         let (cin, cout) = (self.in_channels, self.out_channels);
         ConvBlock {
-            down: Conv2dConfig::new([cin, cout], [3, 3]).with_stride([2, 2]).with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)).init(device),
+            down: Conv2dConfig::new([cin, cout], [3, 3])
+                .with_stride([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .init(device),
             norm1: GroupNormConfig::new(self.groups, cout).init(device),
             conv: Conv2dConfig::new([cout, cout], [3, 3]).with_padding(PaddingConfig2d::Same).init(device),
             norm2: GroupNormConfig::new(self.groups, cout).init(device),

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use swd_core::weights::{self, StoreDtype};
 
@@ -34,12 +34,20 @@ impl EvalNetFolder {
             bail!("evaluation network folder {} does not exist (train one with `swd-native train-evalnet`)", dir.display());
         }
         let read = |name: &str| std::fs::read(dir.join(name)).with_context(|| format!("cannot read {}", dir.join(name).display()));
-        let config: EvalNetConfig = serde_json::from_slice(&read(CONFIG_FILE)?).with_context(|| format!("invalid {}", dir.join(CONFIG_FILE).display()))?;
+        let config: EvalNetConfig =
+            serde_json::from_slice(&read(CONFIG_FILE)?).with_context(|| format!("invalid {}", dir.join(CONFIG_FILE).display()))?;
         config.validate().map_err(anyhow::Error::msg)?;
-        let labels: Labels = serde_json::from_slice(&read(LABELS_FILE)?).with_context(|| format!("invalid {}", dir.join(LABELS_FILE).display()))?;
+        let labels: Labels =
+            serde_json::from_slice(&read(LABELS_FILE)?).with_context(|| format!("invalid {}", dir.join(LABELS_FILE).display()))?;
         if labels.classes.len() != config.classes || labels.categories.len() != config.categories {
-            bail!("{}: labels.json has {} classes / {} categories, config.json {} / {}", dir.display(),
-                labels.classes.len(), labels.categories.len(), config.classes, config.categories);
+            bail!(
+                "{}: labels.json has {} classes / {} categories, config.json {} / {}",
+                dir.display(),
+                labels.classes.len(),
+                labels.categories.len(),
+                config.classes,
+                config.categories
+            );
         }
         let bytes = read(WEIGHTS_FILE)?;
         let net = weights::load(config.init(device), &bytes).with_context(|| format!("{}", dir.join(WEIGHTS_FILE).display()))?;
@@ -47,7 +55,14 @@ impl EvalNetFolder {
     }
 
     /// Writes the folder (each file atomically).
-    pub fn save(dir: &Path, config: &EvalNetConfig, labels: &Labels, net: &EvalNet, dtype: StoreDtype, report: &serde_json::Value) -> Result<()> {
+    pub fn save(
+        dir: &Path,
+        config: &EvalNetConfig,
+        labels: &Labels,
+        net: &EvalNet,
+        dtype: StoreDtype,
+        report: &serde_json::Value,
+    ) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         write_atomic(&dir.join(CONFIG_FILE), &serde_json::to_vec_pretty(config)?)?;
         write_atomic(&dir.join(LABELS_FILE), &serde_json::to_vec(labels)?)?;

@@ -2,6 +2,7 @@
 //! training, scoring, and the folder it ships in.
 
 mod augment;
+mod config;
 mod conv_block;
 mod folder;
 mod labels;
@@ -10,7 +11,8 @@ pub mod score;
 pub mod train;
 
 pub use augment::Augment;
-pub use folder::{fnv1a, EvalNetFolder};
+pub use config::EvalNetTrainConfig;
+pub use folder::{EvalNetFolder, fnv1a};
 pub use labels::Labels;
 pub use net::{EvalNet, EvalNetConfig, Logits};
-pub use train::{train, EvalNetTrainConfig, EvalNetTrainOptions};
+pub use train::{EvalNetTrainOptions, EvalNetTrainSummary, train};

@@ -1,7 +1,7 @@
 //! Running the evaluation network over many images and scoring its predictions on the host
 //! (ranks are counted, so no sort or top-k kernel is needed).
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 

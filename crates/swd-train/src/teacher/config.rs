@@ -2,15 +2,18 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use swd_core::ScaleSchedule;
+use swd_core::{Preset, ScheduleSpec, limits};
+
+use crate::run::{Cadence, Cadenced};
+use crate::toml_config::{self, Override, RunConfig};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TeacherConfig {
     /// Model preset (tiny, small, demo) for a new run.
-    pub preset: String,
+    pub preset: Preset,
     pub steps: usize,
     pub batch_size: usize,
     pub lr: f64,
@@ -29,7 +32,7 @@ pub struct TeacherConfig {
     pub log_every: usize,
     pub sample_every: usize,
     pub checkpoint_every: usize,
-    /// Sampling of the progress grids.
+    /// Sampling of the progress grids (`euler:N` runs at the dataset's size).
     pub sample_schedule: String,
     pub sample_cfg: f32,
     /// Number of fixed prompts in the grids (taken from the training captions).
@@ -38,21 +41,23 @@ pub struct TeacherConfig {
 }
 
 impl TeacherConfig {
-    pub fn load(path: &Path) -> Result<Self> {
-        crate::toml_config::load(path, Self::validate)
+    pub fn load(path: &Path, overrides: &[Override]) -> Result<Self> {
+        toml_config::load(path, overrides)
     }
 
-    pub fn to_toml(&self) -> String {
-        crate::toml_config::to_toml(self)
+    pub fn sample_schedule(&self) -> Result<ScheduleSpec> {
+        self.sample_schedule.parse().context("sample_schedule")
     }
+}
 
-    pub fn validate(&self) -> Result<()> {
-        swd_core::ModelConfig::preset(&self.preset, 16)?;
-        if self.steps == 0 || self.batch_size == 0 {
-            bail!("steps and batch_size must be > 0");
+impl RunConfig for TeacherConfig {
+    fn validate(&self) -> Result<()> {
+        self.cadence().validate()?;
+        if self.batch_size == 0 {
+            bail!("batch_size must be > 0");
         }
-        if !(self.lr > 0.0 && self.lr.is_finite()) {
-            bail!("lr must be a positive number");
+        if !(self.lr > 0.0 && self.lr <= 1.0) {
+            bail!("lr must be in (0, 1]");
         }
         if !(0.0..1.0).contains(&self.ema_decay) || !(0.0..1.0).contains(&self.caption_dropout) {
             bail!("ema_decay and caption_dropout must be in [0, 1)");
@@ -60,13 +65,16 @@ impl TeacherConfig {
         if self.scales.is_empty() {
             bail!("scales must not be empty");
         }
-        if let Some(s) = self.scales.iter().find(|&&s| s % 8 != 0 || !(16..=128).contains(&s)) {
-            bail!("scale {s} must be a multiple of 8 in 16..=128");
+        if let Some(reason) = self.scales.iter().find_map(|&s| limits::side(s).err()) {
+            bail!("scales: {reason}");
         }
-        if self.log_every == 0 || self.sample_every == 0 || self.checkpoint_every == 0 {
-            bail!("log_every, sample_every and checkpoint_every must be > 0");
-        }
-        ScaleSchedule::parse(&self.sample_schedule)?;
+        self.sample_schedule()?;
         Ok(())
+    }
+}
+
+impl Cadenced for TeacherConfig {
+    fn cadence(&self) -> Cadence {
+        Cadence::sampled(self.steps, self.log_every, self.sample_every, self.checkpoint_every)
     }
 }

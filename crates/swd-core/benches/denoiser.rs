@@ -2,8 +2,8 @@
 
 mod common;
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use swd::burn::tensor::{Device, Distribution, Tensor};
+use criterion::{Criterion, criterion_group, criterion_main};
+use swd_core::burn::tensor::{Device, Distribution, Tensor};
 
 fn forward(c: &mut Criterion) {
     let device = Device::flex();

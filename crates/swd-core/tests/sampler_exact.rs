@@ -10,10 +10,10 @@
 
 mod common;
 
-use swd::burn::tensor::{Device, Tensor, TensorData};
-use swd::noise::BatchNoise;
-use swd::sampler::{Denoiser, Sampler};
-use swd::ScaleSchedule;
+use swd_core::ScaleSchedule;
+use swd_core::burn::tensor::{Device, Tensor, TensorData};
+use swd_core::noise::BatchNoise;
+use swd_core::sampler::{Denoiser, Sampler};
 
 const MU: [f32; 3] = [0.3, -0.2, 0.1];
 const S: f32 = 0.5;
@@ -74,7 +74,7 @@ fn stats(images: Tensor<4>) -> ([f32; 3], [f32; 3], f32) {
 }
 
 fn sample(denoiser: Exact, schedule: &str, device: &Device) -> Tensor<4> {
-    let schedule = ScaleSchedule::parse(schedule).unwrap();
+    let schedule = ScaleSchedule::parse(schedule, 64).unwrap();
     Sampler::new(&denoiser, schedule, &(), BatchNoise::new(1, SAMPLES), device).run(|_| {})
 }
 
@@ -117,7 +117,7 @@ fn few_step_sampling_of_the_posterior_mean_collapses_variance() {
 #[test]
 fn same_seed_same_image_and_previews_in_order() {
     let device = common::cpu();
-    let schedule = ScaleSchedule::swd4();
+    let schedule = ScaleSchedule::preset("swd4").unwrap();
     let run = |seed| {
         let mut scales = Vec::new();
         let out = Sampler::new(&Exact::FlowMap, schedule.clone(), &(), BatchNoise::new(seed, 2), &device)

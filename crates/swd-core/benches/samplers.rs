@@ -3,9 +3,9 @@
 
 mod common;
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use swd::burn::tensor::Device;
-use swd::ScaleSchedule;
+use criterion::{Criterion, criterion_group, criterion_main};
+use swd_core::ScaleSchedule;
+use swd_core::burn::tensor::Device;
 
 fn samplers(c: &mut Criterion) {
     let device = Device::flex();
@@ -13,7 +13,7 @@ fn samplers(c: &mut Criterion) {
     let mut group = c.benchmark_group("sampler");
     group.sample_size(10);
     for name in ["swd4", "swd6", "full4", "euler:8@64"] {
-        let schedule = ScaleSchedule::parse(name).unwrap();
+        let schedule = ScaleSchedule::parse(name, 64).unwrap();
         let cfg = t2i.default_guidance(&schedule);
         group.bench_function(name, |b| {
             b.iter(|| {

@@ -6,14 +6,14 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use swd::burn::tensor::{Int, Tensor, TensorData};
-use swd::{ModelConfig, TextTokenizer, TextToImage};
+use swd_core::burn::tensor::{Int, Tensor, TensorData};
+use swd_core::{ModelConfig, TextToImage, TextTokenizer};
 use swd_train::import::{export_pytorch, import};
 
 const TOLERANCE: f32 = 1e-4;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference")
+    common::repo("tests/fixtures/reference")
 }
 
 fn config() -> ModelConfig {
@@ -77,7 +77,7 @@ fn imported_reference_matches_pytorch_outputs() {
     for file in ["reference.pt", "reference.safetensors"] {
         let (t2i, report) = import(&fixtures().join(file), config(), tokenizer(), false, &common::cpu()).unwrap();
         assert!(report.problems().is_none() && report.unexpected.is_empty(), "{file}: {report:?}");
-        assert_eq!(report.applied, swd::weights::collect(&t2i.model).len(), "{file}: every tensor applied");
+        assert_eq!(report.applied, swd_core::weights::collect(&t2i.model).len(), "{file}: every tensor applied");
         for (name, diff) in compare(&t2i, &io) {
             println!("{file} {name}: max abs diff {diff:.2e}");
             assert!(diff < TOLERANCE, "{file} {name}: {diff}");
@@ -102,8 +102,8 @@ fn pytorch_layout_round_trip_is_exact() {
     };
     assert_eq!(read_keys(&exported), read_keys(&fixtures().join("reference.safetensors")));
     let (back, _) = import(&exported, config(), tokenizer(), false, &common::cpu()).unwrap();
-    let a = swd::weights::collect(&t2i.model);
-    let b = swd::weights::collect(&back.model);
+    let a = swd_core::weights::collect(&t2i.model);
+    let b = swd_core::weights::collect(&back.model);
     assert_eq!(a, b, "weights survive the round trip bit for bit");
 }
 

@@ -3,10 +3,10 @@
 
 mod common;
 
-use swd::burn::tensor::{Device, Distribution, Tensor};
-use swd::noise::BatchNoise;
-use swd::weights::StoreDtype;
-use swd::{ModelConfig, ModelFiles, Sampler, ScaleSchedule, TextTokenizer, TextToImage};
+use swd_core::burn::tensor::{Device, Distribution, Tensor};
+use swd_core::noise::BatchNoise;
+use swd_core::weights::StoreDtype;
+use swd_core::{ModelConfig, ModelFiles, Preset, Sampler, ScaleSchedule, TextToImage, TextTokenizer};
 
 const CAPTIONS: [&str; 3] = ["3d emoji: red apple", "flat emoji: thumbs up, dark skin tone", "flat emoji: cat"];
 
@@ -40,11 +40,11 @@ fn every_allowed_size_runs_and_exposes_features() {
 #[test]
 fn preset_parameter_counts() {
     let device = common::cpu();
-    let counts: Vec<usize> = ["tiny", "small", "demo"]
-        .iter()
+    let counts: Vec<usize> = [Preset::Tiny, Preset::Small, Preset::Demo]
+        .into_iter()
         .map(|p| {
             let tokenizer = TextTokenizer::build(&CAPTIONS).unwrap();
-            let config = ModelConfig::preset(p, 2000).unwrap();
+            let config = ModelConfig::preset(p, 2000);
             TextToImage::init(config, tokenizer, &device).unwrap().num_params()
         })
         .collect();
@@ -66,7 +66,7 @@ fn save_load_round_trips() {
     let loaded = TextToImage::from_files(&files, &device).unwrap();
     assert_eq!(loaded.config, t2i.config);
     assert_eq!(common::max_abs_diff(velocity(&loaded, x.clone(), &device), reference.clone()), 0.0);
-    let params = |m: &TextToImage| swd::weights::collect(&m.model);
+    let params = |m: &TextToImage| swd_core::weights::collect(&m.model);
     assert_eq!(params(&loaded), params(&t2i), "f32 round trip must be bit-exact");
 
     let half = t2i.to_files(StoreDtype::F16).unwrap();
@@ -111,8 +111,7 @@ fn cpu_and_wgpu_agree() {
     for schedule in ["swd4", "full4"] {
         let run = |t2i: &TextToImage, device: &Device| {
             let cond = t2i.encode(&["3d emoji: red apple"], device).unwrap();
-            Sampler::new(&t2i.model, ScaleSchedule::parse(schedule).unwrap(), &cond, BatchNoise::new(3, 1), device)
-                .run(|_| {})
+            Sampler::new(&t2i.model, ScaleSchedule::parse(schedule, 64).unwrap(), &cond, BatchNoise::new(3, 1), device).run(|_| {})
         };
         let diff = common::max_abs_diff(run(&on_cpu, &cpu), run(&on_gpu, &gpu));
         assert!(diff < 1e-3, "{schedule} cpu vs wgpu: {diff}");
@@ -173,20 +172,22 @@ fn bad_model_files_give_errors_that_name_the_problem() {
     // int8 tensors need their per-channel scales, of the right length.
     let int8 = t2i.to_files(StoreDtype::Int8).unwrap();
     let without = |drop: &str, replace: Option<Vec<f32>>| {
-        let st = swd::weights::parse(&int8.weights).unwrap();
+        let st = swd_core::weights::parse(&int8.weights).unwrap();
         let owned: Vec<(String, safetensors::Dtype, Vec<usize>, Vec<u8>)> = st
             .tensors()
             .into_iter()
             .filter_map(|(n, v)| match (&replace, n == drop) {
                 (None, true) => None,
-                (Some(values), true) => Some((n, safetensors::Dtype::F32, vec![values.len()], values.iter().flat_map(|x| x.to_le_bytes()).collect())),
+                (Some(values), true) => {
+                    Some((n, safetensors::Dtype::F32, vec![values.len()], values.iter().flat_map(|x| x.to_le_bytes()).collect()))
+                }
                 _ => Some((n, v.dtype(), v.shape().to_vec(), v.data().to_vec())),
             })
             .collect();
         let views = owned.iter().map(|(n, d, s, b)| (n.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap()));
         ModelFiles { weights: safetensors::serialize(views, None).unwrap(), ..int8.clone() }
     };
-    let st = swd::weights::parse(&int8.weights).unwrap();
+    let st = swd_core::weights::parse(&int8.weights).unwrap();
     let scale = st.names().into_iter().find(|n| n.ends_with(":scale")).expect("an int8 tensor").to_string();
     let tensor = scale.trim_end_matches(":scale");
     assert_eq!(st.tensor(tensor).unwrap().dtype(), safetensors::Dtype::I8);

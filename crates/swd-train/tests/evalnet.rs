@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use swd_core::noise::NoiseRng;
-use swd_train::eval::metrics::{frechet_distance, Features, Gaussian};
+use swd_train::eval::metrics::{Features, Gaussian, frechet_distance};
 use swd_train::evalnet::score::{Accuracy, Outputs};
 use swd_train::evalnet::{Augment, EvalNetFolder};
 
@@ -33,7 +33,7 @@ fn real_images(root: &Path) -> Vec<f32> {
 
 #[test]
 fn shipped_evalnet_on_real_images() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = common::repo("");
     let device = common::cpu();
     let net = EvalNetFolder::load(&root.join("models/evalnet"), &device).unwrap();
     let records: Vec<serde_json::Value> = std::fs::read_to_string(root.join("tests/fixtures/real64/records.jsonl"))
@@ -42,9 +42,10 @@ fn shipped_evalnet_on_real_images() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let index = |list: &[String], key: &serde_json::Value| list.binary_search(&key.as_str().unwrap().to_string()).unwrap();
-    let targets: Vec<(usize, usize)> = records.iter().map(|r| (index(&net.labels.classes, &r["base"]), index(&net.labels.categories, &r["category"]))).collect();
+    let targets: Vec<(usize, usize)> =
+        records.iter().map(|r| (index(&net.labels.classes, &r["base"]), index(&net.labels.categories, &r["category"]))).collect();
 
-    let images = real_images(root);
+    let images = real_images(&root);
     let real = Outputs::compute(&net.net, &images, SIDE, 16, &device).unwrap();
     let accuracy = Accuracy::of(&real, &targets);
     assert!(accuracy.top1 >= 0.8 && accuracy.top5 >= 0.95, "real images: {accuracy:?}");

@@ -4,18 +4,20 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
-use swd::burn::module::Module;
-use swd::burn::tensor::Tensor;
-use swd::noise::NoiseRng;
-use swd::weights::StoreDtype;
-use swd::{ModelConfig, TextTokenizer, TextToImage};
-use swd_train::data::build::{build, BuildOptions, Style};
+use swd_core::burn::module::Module;
+use swd_core::burn::tensor::Tensor;
+use swd_core::noise::NoiseRng;
+use swd_core::weights::StoreDtype;
+use swd_core::{ModelConfig, TextToImage, TextTokenizer};
+use swd_train::data::build::{BuildOptions, Style, build};
 use swd_train::distill::critic::Critic;
-use swd_train::distill::step::{critic_loss, generator_loss, StepInput};
-use swd_train::distill::{distill, DistillConfig, DistillOptions};
+use swd_train::distill::step::{StepInput, critic_loss, generator_loss};
+use swd_train::distill::{DistillConfig, DistillOptions, distill};
+use swd_train::run::{RunOptions, RunSummary};
+use swd_train::toml_config::RunConfig;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("swd-distill-{}-{name}", std::process::id()));
@@ -28,7 +30,7 @@ fn setup(name: &str) -> (PathBuf, PathBuf) {
     let data = scratch(&format!("{name}-data"));
     build(&BuildOptions {
         out: data.clone(),
-        cache: Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/emoji-cache"),
+        cache: common::repo("tests/fixtures/emoji-cache"),
         size: 64,
         styles: vec![Style::ThreeD, Style::Flat],
         limit: None,
@@ -44,20 +46,12 @@ fn setup(name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn tiny_config() -> DistillConfig {
-    DistillConfig::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/distill-tiny.toml")).unwrap()
+    DistillConfig::load(&common::repo("configs/distill-tiny.toml"), &[]).unwrap()
 }
 
-fn run(cfg: DistillConfig, teacher: &Path, data: &Path, out: &Path, resume: bool) -> anyhow::Result<swd_train::distill::DistillSummary> {
-    distill(DistillOptions {
-        config: cfg,
-        teacher: teacher.to_path_buf(),
-        data: data.to_path_buf(),
-        out: out.to_path_buf(),
-        resume,
-        device: common::cpu(),
-        stop: Arc::new(AtomicBool::new(false)),
-        progress: false,
-    })
+fn run(cfg: DistillConfig, teacher: &Path, data: &Path, out: &Path, resume: bool) -> anyhow::Result<RunSummary> {
+    let run = RunOptions { out: out.to_path_buf(), resume, stop: Arc::new(AtomicBool::new(false)), progress: false };
+    distill(DistillOptions { config: cfg, teacher: teacher.to_path_buf(), data: data.to_path_buf(), run, device: common::cpu() })
 }
 
 fn log(run_dir: &Path) -> Vec<serde_json::Value> {
@@ -105,7 +99,9 @@ fn resume_continues_exactly() {
     let split = scratch("resume-split");
     run(DistillConfig { steps: 2, ..cfg.clone() }, &teacher, &data, &split, false).unwrap();
     run(cfg.clone(), &teacher, &data, &split, true).unwrap();
-    let losses = |d: &Path| -> Vec<String> { log(d).iter().map(|l| format!("{} {} {} {}", l["dmd"], l["patch"], l["gan"], l["fake_diffusion"])).collect() };
+    let losses = |d: &Path| -> Vec<String> {
+        log(d).iter().map(|l| format!("{} {} {} {}", l["dmd"], l["patch"], l["gan"], l["fake_diffusion"])).collect()
+    };
     assert_eq!(losses(&straight), losses(&split));
     let read = |d: &Path, f: &str| std::fs::read(d.join("checkpoint").join(f)).unwrap();
     assert_eq!(read(&straight, "student.safetensors"), read(&split, "student.safetensors"));
@@ -135,8 +131,10 @@ fn each_loss_trains_only_its_own_networks() {
         x_in: Tensor::<4>::ones([2, 3, 32, 32], &plain) * 0.3,
         sigma: 0.8,
     };
-    let has_grad = |p: &swd::burn::module::Param<Tensor<4>>, g: &_| p.val().grad(g).is_some_and(|g| g.abs().sum().into_scalar::<f32>() > 0.0);
-    let has_grad2 = |p: &swd::burn::module::Param<Tensor<2>>, g: &_| p.val().grad(g).is_some_and(|g| g.abs().sum().into_scalar::<f32>() > 0.0);
+    let has_grad =
+        |p: &swd_core::burn::module::Param<Tensor<4>>, g: &_| p.val().grad(g).is_some_and(|g| g.abs().sum().into_scalar::<f32>() > 0.0);
+    let has_grad2 =
+        |p: &swd_core::burn::module::Param<Tensor<2>>, g: &_| p.val().grad(g).is_some_and(|g| g.abs().sum().into_scalar::<f32>() > 0.0);
 
     let (total, terms) = generator_loss(&student, &critic, &teacher, &input, &cfg, &mut rng, &device).unwrap();
     assert_eq!(terms.iter().map(|t| t.0).collect::<Vec<_>>(), vec!["dmd", "patch", "gan"]);
@@ -159,7 +157,9 @@ fn bad_setups_give_clear_errors() {
     let (data, teacher) = setup("errors");
     let out = scratch("errors-run");
     // The fixture images are 64²: a schedule ending at 128 cannot be fed real images.
-    let err = run(DistillConfig { schedule: "swd:64,128@1,0.5,0".into(), ..tiny_config() }, &teacher, &data, &out, false).unwrap_err().to_string();
+    let err = run(DistillConfig { schedule: "swd:64,128@1,0.5,0".into(), ..tiny_config() }, &teacher, &data, &out, false)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("ends at 128"), "{err}");
     let err = DistillConfig { schedule: "euler:8".into(), ..tiny_config() }.validate().unwrap_err().to_string();
     assert!(err.contains("Euler"), "{err}");
@@ -183,7 +183,7 @@ fn lora_trains_only_adapters_resumes_exactly_and_ships_merged() {
     let read = |d: &Path| std::fs::read(d.join("checkpoint/student.safetensors")).unwrap();
     assert_eq!(read(&straight), read(&split), "resume continues exactly with adapters");
     // The checkpoint holds adapters; the shipped folder has them merged into a plain model.
-    let names: Vec<String> = swd::weights::parse(&read(&straight)).unwrap().names().into_iter().map(String::from).collect();
+    let names: Vec<String> = swd_core::weights::parse(&read(&straight)).unwrap().names().into_iter().map(String::from).collect();
     assert!(names.iter().any(|n| n.contains(".lora.")), "adapters in the checkpoint");
     let files = swd_train::fsutil::read_model(&straight.join("model")).unwrap();
     TextToImage::from_files(&files, &common::cpu()).expect("merged model loads as a plain model");
@@ -191,7 +191,7 @@ fn lora_trains_only_adapters_resumes_exactly_and_ships_merged() {
     // Frozen base: every non-adapter tensor of the student checkpoint equals the teacher's.
     let ck = read(&straight);
     let teacher_bytes = model_bytes(&teacher);
-    let (ck, base) = (swd::weights::parse(&ck).unwrap(), swd::weights::parse(&teacher_bytes).unwrap());
+    let (ck, base) = (swd_core::weights::parse(&ck).unwrap(), swd_core::weights::parse(&teacher_bytes).unwrap());
     for name in names.iter().filter(|n| !n.contains(".lora.")) {
         assert_eq!(ck.tensor(name).unwrap().data(), base.tensor(name).unwrap().data(), "{name} must stay frozen");
     }
@@ -218,19 +218,19 @@ fn backward_simulation_feeds_the_students_own_samples() {
 
 #[test]
 fn every_shipped_distill_config_loads() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+    let dir = common::repo("configs");
     let mut names = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name.starts_with("distill-") && name.ends_with(".toml") {
-            let cfg = DistillConfig::load(&path).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            let cfg = DistillConfig::load(&path, &[]).unwrap_or_else(|e| panic!("{name}: {e:#}"));
             assert!(cfg.steps > 0 && cfg.batch_size > 0, "{name}");
             names.push(name);
         }
     }
     names.sort();
     assert_eq!(names, ["distill-demo.toml", "distill-gpu.toml", "distill-tiny.toml"]);
-    let gpu = DistillConfig::load(&dir.join("distill-gpu.toml")).unwrap();
+    let gpu = DistillConfig::load(&dir.join("distill-gpu.toml"), &[]).unwrap();
     assert_eq!((gpu.batch_size, gpu.fake_updates_per_step), (32, 5), "the paper's recipe");
 }

@@ -1,7 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use swd::burn::tensor::{Device, Tensor};
+use swd_core::burn::tensor::{Device, Tensor};
 
 pub fn cpu() -> Device {
     Device::flex()

@@ -4,16 +4,18 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
-use swd::TextToImage;
-use swd_train::data::build::{build, BuildOptions, Style};
+use swd_core::TextToImage;
 use swd_train::data::Dataset;
-use swd_train::teacher::{train, TeacherConfig, TrainOptions};
+use swd_train::data::build::{BuildOptions, Style, build};
+use swd_train::run::{RunOptions, RunSummary};
+use swd_train::teacher::{TeacherConfig, TrainOptions, train};
+use swd_train::toml_config::Override;
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/emoji-cache")
+    common::repo("tests/fixtures/emoji-cache")
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -88,33 +90,16 @@ fn bad_datasets_and_sources_give_clear_errors() {
 }
 
 fn tiny_config(steps: usize) -> TeacherConfig {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/teacher-tiny.toml")).unwrap();
-    let mut cfg: TeacherConfig = toml_from(&text);
-    cfg.steps = steps;
-    cfg
+    TeacherConfig::load(&common::repo("configs/teacher-tiny.toml"), &[Override::steps(steps)]).unwrap()
 }
 
-fn toml_from(text: &str) -> TeacherConfig {
-    let path = scratch("cfg.toml");
-    std::fs::write(&path, text).unwrap();
-    TeacherConfig::load(&path).unwrap()
-}
-
-fn run(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool) -> anyhow::Result<swd_train::teacher::TrainSummary> {
+fn run(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool) -> anyhow::Result<RunSummary> {
     run_from(cfg, data, out, resume, None)
 }
 
-fn run_from(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool, init: Option<PathBuf>) -> anyhow::Result<swd_train::teacher::TrainSummary> {
-    train(TrainOptions {
-        config: cfg,
-        data: data.to_path_buf(),
-        out: out.to_path_buf(),
-        resume,
-        init,
-        device: common::cpu(),
-        stop: Arc::new(AtomicBool::new(false)),
-        progress: false,
-    })
+fn run_from(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool, init: Option<PathBuf>) -> anyhow::Result<RunSummary> {
+    let run = RunOptions { out: out.to_path_buf(), resume, stop: Arc::new(AtomicBool::new(false)), progress: false };
+    train(TrainOptions { config: cfg, data: data.to_path_buf(), run, init, device: common::cpu() })
 }
 
 fn losses(run_dir: &Path) -> Vec<f64> {
