@@ -10,7 +10,7 @@ use swd_core::{ScheduleSpec, limits, schedule};
 use swd_train::run::RunOptions;
 use swd_train::toml_config::Override;
 
-use crate::commands::{bench, data, distill, eval, export, generate, import, info, init, report, train_evalnet, train_teacher};
+use crate::commands::{bench, data, distill, eval, export, generate, import, info, init, profile, report, train_evalnet, train_teacher};
 use crate::interrupt;
 
 #[derive(Parser, Debug)]
@@ -52,6 +52,9 @@ pub enum Command {
     /// Time generation per schedule after warm-up (batch-1 latency, batch-N throughput) next to
     /// the teacher's euler:32 with guidance; optionally training steps too.
     Bench(bench::Args),
+    /// Count the GPU kernels one teacher step, one swd4 and one full4 distillation step and one
+    /// generated image launch (wgpu), with the busiest kernels by count and device time.
+    Profile(profile::Args),
     /// Join `eval --json` and `bench --json` reports into one markdown table, a quality-vs-latency
     /// plot and a side-by-side grid of the runs' samples.
     Report(report::Args),
@@ -75,6 +78,7 @@ impl Command {
             Self::TrainEvalnet(a) => train_evalnet::run(a),
             Self::Eval(a) => eval::run(a),
             Self::Bench(a) => bench::run(a),
+            Self::Profile(a) => profile::run(a),
             Self::Report(a) => report::run(a),
             Self::Export(a) => export::run(a),
             Self::Import(a) => import::run(a),

@@ -4,6 +4,7 @@ mod cli;
 mod commands;
 mod device;
 mod interrupt;
+mod kernels;
 mod report;
 
 use clap::Parser;

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use burn::optim::OptimizerRecord;
 use serde::{Deserialize, Serialize};
 use swd_core::noise::NoiseRng;
 
@@ -16,10 +15,6 @@ pub const STATE: &str = "state.json";
 pub struct State {
     pub step: usize,
     pub rng: NoiseRng,
-}
-
-pub fn optimizer_bytes(record: OptimizerRecord) -> Result<Vec<u8>> {
-    Ok(record.into_bytes().map_err(|e| anyhow::anyhow!("cannot serialise optimizer state: {e:?}"))?.to_vec())
 }
 
 /// Writes `files` (name, bytes) and `state` as the run's checkpoint.
@@ -61,10 +56,5 @@ impl Saved {
 
     pub fn read(&self, name: &str) -> Result<Vec<u8>> {
         std::fs::read(self.dir.join(name)).with_context(|| format!("cannot read {}", self.dir.join(name).display()))
-    }
-
-    pub fn optimizer(&self, name: &str) -> Result<OptimizerRecord> {
-        OptimizerRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(self.read(name)?))
-            .map_err(|e| anyhow::anyhow!("corrupt optimizer state {} in {}: {e:?}", name, self.dir.display()))
     }
 }

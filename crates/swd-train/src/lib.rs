@@ -11,6 +11,7 @@ pub mod fsutil;
 pub mod image_io;
 pub mod import;
 pub mod lr;
+pub mod optim;
 pub mod param_ids;
 pub mod run;
 pub mod teacher;

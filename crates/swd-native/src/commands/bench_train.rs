@@ -16,7 +16,7 @@ use swd_train::teacher::{TeacherConfig, TrainOptions, train};
 use swd_train::toml_config::Override;
 
 /// The schedules whose distillation steps are compared: SwD against the full-resolution baseline.
-const DISTILL_SCHEDULES: [&str; 2] = ["swd4", "full4"];
+pub const DISTILL_SCHEDULES: [&str; 2] = ["swd4", "full4"];
 
 #[derive(clap::Args, Debug)]
 pub struct TrainBenchArgs {
@@ -54,55 +54,85 @@ fn mean_step_seconds(run: &Path) -> Result<(usize, f64)> {
     Ok((times.len(), times.iter().sum::<f64>() / times.len() as f64))
 }
 
-/// What makes a config a timing run: `steps` steps at `batch`, every one logged, one checkpoint
-/// and one sample grid at the end.
-fn timing(steps: usize, batch: usize, extra: &[String]) -> Vec<Override> {
-    let keys = [
-        ("steps", steps),
-        ("batch_size", batch),
-        ("log_every", 1),
-        ("sample_every", steps),
-        ("checkpoint_every", steps),
-        ("sample_prompts", 1),
-    ];
-    keys.iter().map(|(k, v)| format!("{k}={v}")).chain(extra.iter().cloned()).map(|kv| kv.parse().expect("a KEY=VALUE override")).collect()
+/// What makes a config a timing run: `steps` steps (at `batch`, or the config's), every one
+/// logged, one checkpoint and one sample grid at the end.
+fn timing(steps: usize, batch: Option<usize>, extra: &[String]) -> Vec<Override> {
+    let keys = [("steps", steps), ("log_every", 1), ("sample_every", steps), ("checkpoint_every", steps), ("sample_prompts", 1)];
+    let batch = batch.map(|b| format!("batch_size={b}"));
+    keys.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .chain(batch)
+        .chain(extra.iter().cloned())
+        .map(|kv| kv.parse().expect("a KEY=VALUE override"))
+        .collect()
+}
+
+/// The real training loops, run for a few steps in a scratch folder: what `bench --train` times
+/// and `profile` counts.
+pub struct Loops<'a> {
+    pub args: &'a TrainBenchArgs,
+    pub data: &'a Path,
+    /// The teacher: distilled from, and the teacher loop's starting weights (its tokenizer must
+    /// be the dataset's).
+    pub model: &'a Path,
+    /// `None`: each config's own batch size.
+    pub batch: Option<usize>,
+    pub device: &'a Device,
+    pub scratch: PathBuf,
+}
+
+impl Loops<'_> {
+    fn options(&self, name: &str) -> RunOptions {
+        let out = self.scratch.join(name);
+        let _ = std::fs::remove_dir_all(&out);
+        RunOptions { out, resume: false, stop: Arc::new(AtomicBool::new(false)), progress: false }
+    }
+
+    /// `steps` distillation steps into `schedule`; the run folder.
+    pub fn distill(&self, schedule: &str, steps: usize) -> Result<PathBuf> {
+        let config = DistillConfig::load(&self.args.distill_config, &timing(steps, self.batch, &[format!("schedule={schedule}")]))?;
+        let run = self.options(&format!("distill-{schedule}-{steps}"));
+        let out = run.out.clone();
+        distill(DistillOptions {
+            config,
+            teacher: self.model.to_path_buf(),
+            data: self.data.to_path_buf(),
+            run,
+            device: self.device.clone(),
+        })?;
+        Ok(out)
+    }
+
+    /// `steps` full-resolution teacher steps from the model's weights; the run folder.
+    pub fn teacher(&self, steps: usize) -> Result<PathBuf> {
+        let scales = format!("scales=[{}]", self.resolution()?);
+        let config = TeacherConfig::load(&self.args.teacher_config, &timing(steps, self.batch, &[scales, "warmup_steps=1".into()]))?;
+        let run = self.options(&format!("teacher-{steps}"));
+        let out = run.out.clone();
+        let init = Some(self.model.to_path_buf());
+        train(TrainOptions { config, data: self.data.to_path_buf(), run, init, device: self.device.clone() })?;
+        Ok(out)
+    }
+
+    pub fn resolution(&self) -> Result<usize> {
+        Ok(swd_core::ModelConfig::from_json(&swd_train::fsutil::read_model(self.model)?.config)?.resolution)
+    }
 }
 
 /// Times the loops with teacher `model` on `data` at `batch`.
 pub fn run(args: &TrainBenchArgs, data: &Path, model: &Path, batch: usize, device: &Device) -> Result<Vec<TrainRow>> {
     let scratch = std::env::temp_dir().join(format!("swd-bench-train-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    let run = |name: &str| RunOptions { out: scratch.join(name), resume: false, stop: Arc::new(AtomicBool::new(false)), progress: false };
+    let loops = Loops { args, data, model, batch: Some(batch), device, scratch: scratch.clone() };
     let mut rows = Vec::new();
     for schedule in DISTILL_SCHEDULES {
         let steps = 1 + args.cycles.max(1) * ScaleSchedule::preset(schedule).expect("a preset").steps();
-        let config = DistillConfig::load(&args.distill_config, &timing(steps, batch, &[format!("schedule={schedule}")]))?;
-        let options = run(&format!("distill-{schedule}"));
         println!("  timing {steps} distillation steps ({schedule}, batch {batch})…");
-        distill(DistillOptions {
-            config,
-            teacher: model.to_path_buf(),
-            data: data.to_path_buf(),
-            run: options.clone(),
-            device: device.clone(),
-        })?;
-        let (n, s) = mean_step_seconds(&options.out)?;
+        let (n, s) = mean_step_seconds(&loops.distill(schedule, steps)?)?;
         rows.push(TrainRow { name: format!("distill {schedule}"), batch, steps_timed: n, s_per_step: s });
     }
-    let resolution = swd_train::fsutil::read_model(model).and_then(|f| Ok(swd_core::ModelConfig::from_json(&f.config)?))?.resolution;
     let steps = 1 + 4 * args.cycles.max(1);
-    let config =
-        TeacherConfig::load(&args.teacher_config, &timing(steps, batch, &[format!("scales=[{resolution}]"), "warmup_steps=1".into()]))?;
-    let options = run("teacher");
-    println!("  timing {steps} teacher steps (batch {batch}, {resolution}²)…");
-    train(TrainOptions {
-        config,
-        data: data.to_path_buf(),
-        run: options.clone(),
-        init: Some(model.to_path_buf()),
-        device: device.clone(),
-    })?;
-    let (n, s) = mean_step_seconds(&options.out)?;
+    println!("  timing {steps} teacher steps (batch {batch}, {}²)…", loops.resolution()?);
+    let (n, s) = mean_step_seconds(&loops.teacher(steps)?)?;
     rows.push(TrainRow { name: "teacher".into(), batch, steps_timed: n, s_per_step: s });
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(rows)

@@ -10,6 +10,7 @@ pub mod generate;
 pub mod import;
 pub mod info;
 pub mod init;
+pub mod profile;
 pub mod report;
 pub mod train_evalnet;
 pub mod train_teacher;

@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
 use swd_core::nn::{LoraConfig, TextEmbedding};
 use swd_core::noise::{BatchNoise, NoiseRng};
@@ -18,16 +17,17 @@ use super::DistillConfig;
 use super::critic::Critic;
 use super::inputs::{normal, scale_index, scale_input};
 use super::step::{StepInput, critic_loss, generator_loss};
-use crate::checkpoint::{self, State};
+use crate::checkpoint::State;
 use crate::data::Dataset;
+use crate::optim::FlatAdamWConfig;
 use crate::run::{Run, RunOptions, RunSummary};
 use crate::teacher::train::{sample_grid, sample_prompts};
 use crate::{fsutil, param_ids};
 
 const STUDENT: &str = "student.safetensors";
 const CRITIC: &str = "critic.safetensors";
-const OPT_STUDENT: &str = "optimizer_student.bpk";
-const OPT_CRITIC: &str = "optimizer_critic.bpk";
+const OPT_STUDENT: &str = "optimizer_student.safetensors";
+const OPT_CRITIC: &str = "optimizer_critic.safetensors";
 /// Parameter ids of the critic start here, apart from the student's.
 const CRITIC_IDS: u64 = 1 << 32;
 
@@ -86,13 +86,7 @@ pub fn distill(opts: DistillOptions) -> Result<RunSummary> {
     let teacher = TextToImage::from_files(&teacher_files, &plain)?;
 
     plain.seed(cfg.seed);
-    let adam = || {
-        AdamWConfig::new()
-            .with_beta_1(cfg.beta1)
-            .with_beta_2(cfg.beta2)
-            .with_weight_decay(cfg.weight_decay)
-            .with_grad_clipping(Some(GradientClippingConfig::Norm(cfg.grad_clip)))
-    };
+    let adam = || FlatAdamWConfig { beta1: cfg.beta1, beta2: cfg.beta2, ..FlatAdamWConfig::new(cfg.weight_decay, cfg.grad_clip) };
     let mut opt_student = adam().init();
     let mut opt_critic = adam().init();
     // Student and fake score start as trainable copies of the teacher; with LoRA the student's
@@ -111,8 +105,8 @@ pub fn distill(opts: DistillOptions) -> Result<RunSummary> {
             let student = param_ids::assign(weights::load(fresh_student()?, &ck.read(STUDENT)?)?, 0);
             let critic = Critic::from_teacher(fresh_critic()?, &teacher.config, &device);
             let critic = param_ids::assign(weights::load(critic, &ck.read(CRITIC)?)?, CRITIC_IDS);
-            opt_student = opt_student.load_record(ck.optimizer(OPT_STUDENT)?);
-            opt_critic = opt_critic.load_record(ck.optimizer(OPT_CRITIC)?);
+            opt_student = opt_student.load_bytes(&ck.read(OPT_STUDENT)?, &plain)?;
+            opt_critic = opt_critic.load_bytes(&ck.read(OPT_CRITIC)?, &plain)?;
             (student, critic, ck.state)
         }
         None => {
@@ -167,7 +161,7 @@ pub fn distill(opts: DistillOptions) -> Result<RunSummary> {
                 critic_losses = (diffusion.into_scalar::<f32>(), disc.map_or(0.0, |d| d.into_scalar::<f32>()));
             }
             let grads = GradientsParams::from_grads(loss.backward(), &critic);
-            critic = opt_critic.step(cfg.lr_fake, critic, grads);
+            critic = opt_critic.step(cfg.lr_fake, critic, grads)?;
         }
 
         let input = make_input(rng, &student.valid())?;
@@ -175,7 +169,7 @@ pub fn distill(opts: DistillOptions) -> Result<RunSummary> {
         let logged: Vec<(&str, f64)> =
             if log_now { values.into_iter().map(|(n, v)| (n, v.into_scalar::<f32>() as f64)).collect() } else { Vec::new() };
         let grads = GradientsParams::from_grads(total.backward(), &student);
-        student = opt_student.step(cfg.lr, student, grads);
+        student = opt_student.step(cfg.lr, student, grads)?;
         state.step += 1;
 
         if log_now {
@@ -188,8 +182,8 @@ pub fn distill(opts: DistillOptions) -> Result<RunSummary> {
             let files = vec![
                 (STUDENT, weights::to_safetensors(&student.valid(), StoreDtype::F32, HashMap::new())?),
                 (CRITIC, weights::to_safetensors(&critic.valid(), StoreDtype::F32, HashMap::new())?),
-                (OPT_STUDENT, checkpoint::optimizer_bytes(opt_student.to_record())?),
-                (OPT_CRITIC, checkpoint::optimizer_bytes(opt_critic.to_record())?),
+                (OPT_STUDENT, opt_student.to_bytes()?),
+                (OPT_CRITIC, opt_critic.to_bytes()?),
             ];
             run.checkpoint(files, &state)?;
             fsutil::write_model(&opts.run.out.join("model"), &student_t2i(&student).to_files(StoreDtype::F32)?)?;

@@ -4,10 +4,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde_json::json;
 use swd_core::noise::NoiseRng;
@@ -15,9 +14,10 @@ use swd_core::weights::{self, StoreDtype};
 
 use super::score::{Accuracy, Outputs};
 use super::{Augment, EvalNet, EvalNetConfig, EvalNetFolder, EvalNetTrainConfig, Labels};
-use crate::checkpoint::{self, State};
+use crate::checkpoint::State;
 use crate::data::Dataset;
 use crate::lr;
+use crate::optim::FlatAdamWConfig;
 use crate::run::{Run, RunOptions, RunSummary};
 
 pub struct EvalNetTrainOptions {
@@ -36,7 +36,7 @@ pub struct EvalNetTrainSummary {
 }
 
 const WEIGHTS: &str = "model.safetensors";
-const OPTIMIZER: &str = "optimizer.bpk";
+const OPTIMIZER: &str = "optimizer.safetensors";
 
 /// Held-out (real images never trained on, each in `copies` mild augmentations) and training
 /// accuracy of `net`.
@@ -78,13 +78,12 @@ pub fn train(opts: EvalNetTrainOptions) -> Result<EvalNetTrainSummary> {
     let plain = opts.device.clone();
     let device = plain.clone().autodiff();
     plain.seed(cfg.seed);
-    let mut optimizer =
-        AdamWConfig::new().with_weight_decay(cfg.weight_decay).with_grad_clipping(Some(GradientClippingConfig::Norm(1.0))).init();
+    let mut optimizer = FlatAdamWConfig::new(cfg.weight_decay, 1.0).init();
     let (mut run, saved) = Run::open(&opts.run, cfg)?;
     let (mut net, mut state) = match saved {
         Some(ck) => {
             let net = weights::load(net_config.init(&device), &ck.read(WEIGHTS)?)?;
-            optimizer = optimizer.load_record(ck.optimizer(OPTIMIZER)?);
+            optimizer = optimizer.load_bytes(&ck.read(OPTIMIZER)?, &plain)?;
             (net, ck.state)
         }
         None => (net_config.init(&device), State { step: 0, rng: NoiseRng::new(cfg.seed ^ 0xe7a1) }),
@@ -114,16 +113,14 @@ pub fn train(opts: EvalNetTrainOptions) -> Result<EvalNetTrainSummary> {
         let rate = lr.step();
         let loss_value = log_now.then(|| loss.clone().into_scalar::<f32>());
         let grads = GradientsParams::from_grads(loss.backward(), &net);
-        net = optimizer.step(rate.clone(), net, grads);
+        net = optimizer.step(rate.base(), net, grads)?;
         state.step += 1;
         if let Some(l) = loss_value {
             run.log(state.step, &[("loss", l as f64), ("lr", rate.base())])?;
         }
         if run.step_done(state.step).checkpoint {
-            let files = vec![
-                (WEIGHTS, weights::to_safetensors(&net, StoreDtype::F32, Default::default())?),
-                (OPTIMIZER, checkpoint::optimizer_bytes(optimizer.to_record())?),
-            ];
+            let files =
+                vec![(WEIGHTS, weights::to_safetensors(&net, StoreDtype::F32, Default::default())?), (OPTIMIZER, optimizer.to_bytes()?)];
             run.checkpoint(files, &state)?;
         }
     }

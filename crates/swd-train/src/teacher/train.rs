@@ -4,24 +4,24 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use swd_core::noise::NoiseRng;
 use swd_core::weights::{self, StoreDtype};
 use swd_core::{ModelConfig, ScaleSchedule, SwdModel, TextToImage, TextTokenizer, flow, resize};
 
 use super::TeacherConfig;
-use crate::checkpoint::{self, State};
+use crate::checkpoint::State;
 use crate::data::Dataset;
+use crate::optim::FlatAdamWConfig;
 use crate::run::{Run, RunOptions, RunSummary};
 use crate::{ema, fsutil, image_io, lr, param_ids};
 
 /// The checkpoint's files (beside `state.json`).
 const MODEL: &str = "model.safetensors";
 const EMA: &str = "ema.safetensors";
-const OPTIMIZER: &str = "optimizer.bpk";
+const OPTIMIZER: &str = "optimizer.safetensors";
 
 pub struct TrainOptions {
     pub config: TeacherConfig,
@@ -87,8 +87,7 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
 
     // Model, EMA, optimizer, RNG: fresh or from the checkpoint.
     plain.seed(cfg.seed);
-    let mut optimizer =
-        AdamWConfig::new().with_weight_decay(cfg.weight_decay).with_grad_clipping(Some(GradientClippingConfig::Norm(cfg.grad_clip))).init();
+    let mut optimizer = FlatAdamWConfig::new(cfg.weight_decay, cfg.grad_clip).init();
     let (mut run, saved) = Run::open(&opts.run, cfg)?;
     let (mut model, mut ema_model, mut state) = match saved {
         Some(ck) => {
@@ -98,7 +97,7 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
                 ModelConfig::from_json(&std::fs::read(&run_config).with_context(|| format!("cannot read {}", run_config.display()))?)?;
             let model = param_ids::assign(weights::load(SwdModel::new(&model_config, &device), &ck.read(MODEL)?)?, 0);
             let ema_model = weights::load(SwdModel::new(&model_config, &plain), &ck.read(EMA)?)?;
-            optimizer = optimizer.load_record(ck.optimizer(OPTIMIZER)?);
+            optimizer = optimizer.load_bytes(&ck.read(OPTIMIZER)?, &plain)?;
             (model, ema_model, ck.state)
         }
         None => {
@@ -123,6 +122,7 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
         }
     };
     let mut lr = lr::warmup(cfg.lr, cfg.warmup_steps, None, state.step)?;
+    let mut ema_flat = None;
     let prompts_fixed = sample_prompts(&ds, cfg.sample_prompts);
     run.sample_prompts(&prompts_fixed)?;
     let t2i = |ema_model: &SwdModel| TextToImage { config: model_config.clone(), tokenizer: tokenizer.clone(), model: ema_model.clone() };
@@ -147,19 +147,25 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
         let rate = lr.step();
         let loss_value = log_now.then(|| loss.clone().into_scalar::<f32>());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optimizer.step(rate.clone(), model, grads);
-        ema_model = ema::update(ema_model, &model, ema::warmup_decay(cfg.ema_decay, state.step));
+        model = optimizer.step(rate.base(), model, grads)?;
+        // The EMA runs on the optimizer's flat buffer; the module is only rebuilt when saved.
+        let params = optimizer.params().expect("a step was taken").clone();
+        let ema_old = ema_flat.take().unwrap_or_else(|| optimizer.flatten(&ema_model));
+        ema_flat = Some(ema::blend(ema_old, params, ema::warmup_decay(cfg.ema_decay, state.step)));
         state.step += 1;
 
         if let Some(l) = loss_value {
             run.log(state.step, &[("loss", l as f64), ("lr", rate.base()), ("scale", scale as f64)])?;
         }
         let due = run.step_done(state.step);
+        if let (true, Some(flat)) = (due.checkpoint || due.samples, &ema_flat) {
+            ema_model = optimizer.scatter(ema_model, flat);
+        }
         if due.checkpoint {
             let files = vec![
                 (MODEL, weights::to_safetensors(&model.valid(), StoreDtype::F32, HashMap::new())?),
                 (EMA, weights::to_safetensors(&ema_model, StoreDtype::F32, HashMap::new())?),
-                (OPTIMIZER, checkpoint::optimizer_bytes(optimizer.to_record())?),
+                (OPTIMIZER, optimizer.to_bytes()?),
             ];
             run.checkpoint(files, &state)?;
             fsutil::write_model(&model_dir, &t2i(&ema_model).to_files(StoreDtype::F32)?)?;
