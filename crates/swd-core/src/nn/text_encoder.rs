@@ -19,6 +19,18 @@ pub struct TextEmbedding {
     pub pooled: Tensor<2>,
 }
 
+impl TextEmbedding {
+    /// The same prompts `times` over along the batch: `[times·B, …]`, for one forward over
+    /// several inputs that share their text.
+    pub fn repeat(&self, times: usize) -> Self {
+        Self {
+            tokens: Tensor::cat(vec![self.tokens.clone(); times], 0),
+            bias: Tensor::cat(vec![self.bias.clone(); times], 0),
+            pooled: Tensor::cat(vec![self.pooled.clone(); times], 0),
+        }
+    }
+}
+
 #[derive(Module, Debug)]
 pub struct TextEncoder {
     pub token_embedding: Embedding,

@@ -41,15 +41,19 @@ pub fn critic_loss(
     let sig_f = sigmas(rng, b, cfg.fake_sigma, device);
     let x0_hat = x0_hat.autodiff();
     let xt = flow::add_noise(x0_hat.clone(), normal(rng, [b, c, h, w], device), sig_f.clone());
-    let (x0_pred, out_fake) = critic.forward(xt, sig_f, &text_c);
-    let diffusion = (x0_pred - x0_hat).powi_scalar(2).mean();
     if cfg.w_fake_disc == 0.0 || cfg.w_gan == 0.0 {
+        let (x0_pred, _) = critic.forward(xt, sig_f, &text_c);
+        let diffusion = (x0_pred - x0_hat).powi_scalar(2).mean();
         return Ok((diffusion.clone(), diffusion, None));
     }
+    // Noised student samples and noised real images through the fake network as one batch:
+    // the first half feeds the diffusion loss, both halves the discriminator head.
     let sig_r = sigmas(rng, b, cfg.fake_sigma, device);
     let real = flow::add_noise(input.real.clone().autodiff(), normal(rng, [b, c, h, w], device), sig_r.clone());
-    let out_real = critic.fake.forward(real, sig_r, &text_c);
-    let disc = gan_discriminator_loss(critic.head.forward(out_fake.features), critic.head.forward(out_real.features));
+    let (x0_pred, out) = critic.forward(Tensor::cat(vec![xt, real], 0), Tensor::cat(vec![sig_f, sig_r], 0), &text_c.repeat(2));
+    let diffusion = (x0_pred.narrow(0, 0, b) - x0_hat).powi_scalar(2).mean();
+    let logits = critic.head.forward(out.features);
+    let disc = gan_discriminator_loss(logits.clone().narrow(0, 0, b), logits.narrow(0, b, b));
     Ok((diffusion.clone() + disc.clone() * cfg.w_fake_disc, diffusion, Some(disc)))
 }
 
@@ -103,10 +107,13 @@ pub fn generator_loss(
         let text_f = teacher.encode_with(&frozen.fake, &input.prompts, device)?;
         let sig_p = sigmas(rng, b, cfg.patch_sigma, device);
         let eps = normal(rng, [b, c, h, w], device);
-        let fake_features = frozen.fake.forward(flow::add_noise(x0_hat, eps.clone(), sig_p.clone()), sig_p.clone(), &text_f).features;
-        if cfg.w_patch > 0.0 {
-            let real = flow::add_noise(input.real.clone().autodiff(), eps, sig_p.clone());
-            let real_features = frozen.fake.forward(real, sig_p, &text_f).features.detach();
+        let fake_in = flow::add_noise(x0_hat, eps.clone(), sig_p.clone());
+        let fake_features = if cfg.w_patch > 0.0 {
+            // x̂0 and its real image, noised alike, through the frozen fake network as one batch.
+            let real_in = flow::add_noise(input.real.clone().autodiff(), eps, sig_p.clone());
+            let both = Tensor::cat(vec![fake_in, real_in], 0);
+            let features = frozen.fake.forward(both, Tensor::cat(vec![sig_p.clone(), sig_p], 0), &text_f.repeat(2)).features;
+            let (fake_features, real_features) = (features.clone().narrow(0, 0, b), features.narrow(0, b, b).detach());
             let patch = patch_loss(
                 real_features,
                 fake_features.clone(),
@@ -117,7 +124,10 @@ pub fn generator_loss(
             );
             total = total + patch.clone() * cfg.w_patch;
             terms.push(("patch", patch));
-        }
+            fake_features
+        } else {
+            frozen.fake.forward(fake_in, sig_p, &text_f).features
+        };
         if cfg.w_gan > 0.0 {
             let gan = gan_generator_loss(frozen.head.forward(fake_features));
             total = total + gan.clone() * cfg.w_gan;
@@ -143,6 +153,26 @@ mod tests {
 
     fn max_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
         (a - b).abs().max().into_scalar::<f32>()
+    }
+
+    #[test]
+    fn one_batch_of_two_inputs_equals_two_forwards() {
+        // What the critic's and the patch loss's batching rely on: the network treats every
+        // sample on its own (group norms, attention), so two halves of a batch are two forwards.
+        let device = Device::flex();
+        let t2i = teacher(&device);
+        let text = t2i.encode(&PROMPTS, &device).unwrap();
+        let (a, b) =
+            (Tensor::<4>::random([2, 3, 16, 16], Distribution::Normal(0.0, 1.0), &device), Tensor::<4>::ones([2, 3, 16, 16], &device));
+        let sigma = Tensor::<1>::from_data(TensorData::new(vec![0.3f32, 0.7], [2]), &device);
+        let one = |x: Tensor<4>| t2i.model.forward(x, sigma.clone(), &text).features;
+        let both = t2i.model.forward(
+            Tensor::cat(vec![a.clone(), b.clone()], 0),
+            Tensor::cat(vec![sigma.clone(), sigma.clone()], 0),
+            &text.repeat(2),
+        );
+        assert!(max_diff(both.features.clone().narrow(0, 0, 2), one(a)) < 1e-4);
+        assert!(max_diff(both.features.narrow(0, 2, 2), one(b)) < 1e-4);
     }
 
     #[test]
