@@ -3,7 +3,8 @@
 # generation (batch 1 and 16: swd4, full4, the teacher's euler:32 + CFG) and training steps
 # (teacher, one swd4 and one full4 distillation step with 5 critic updates, batch 32), both on
 # --device wgpu; then the PyTorch reference on the same GPU (f32 without TF32, and bf16 autocast,
-# warmed up) when python3 has torch and CUDA. Writes JSON per run and a markdown table to --out.
+# warmed up) when python3 has torch and CUDA; and the kernel launches of each workload
+# (`swd-native profile`, builds that have it). Writes JSON per run and a markdown table to --out.
 #
 #   scripts/gpu-bench.sh                                   # target/release/swd-native (or .gpu/)
 #   scripts/gpu-bench.sh --bin before=/tmp/old --bin after=target/release/swd-native
@@ -11,11 +12,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
   echo "options: --bin LABEL=PATH (repeatable)  --data DIR  --out DIR (docs/report/gpu)  --batch N (training, 32)"
   echo "         --gen-batch N (16)  --repeats N (10)  --device wgpu|cpu (wgpu; cpu only to try the script)  --no-torch"
+  echo "         --teacher DIR (models/default)  --student DIR (models/swd4)  --distill-config F (configs/distill-gpu.toml)"
+  echo "         --teacher-config F (configs/teacher-demo.toml): smaller ones to dry-run the script without a GPU"
 }
 bins=() data="" out="docs/report/gpu" batch=32 gen_batch=16 repeats=10 device=wgpu torch=1
+teacher=models/default student=models/swd4 distill_config=configs/distill-gpu.toml teacher_config=configs/teacher-demo.toml
 while [ $# -gt 0 ]; do
   case "$1" in
     --bin) bins+=("$2"); shift 2 ;;
@@ -26,6 +30,10 @@ while [ $# -gt 0 ]; do
     --repeats) repeats="$2"; shift 2 ;;
     --device) device="$2"; shift 2 ;;
     --no-torch) torch=0; shift ;;
+    --teacher) teacher="$2"; shift 2 ;;
+    --student) student="$2"; shift 2 ;;
+    --distill-config) distill_config="$2"; shift 2 ;;
+    --teacher-config) teacher_config="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "gpu-bench: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -49,12 +57,17 @@ for spec in "${bins[@]}"; do
   [ "$label" != "$spec" ] || { echo "gpu-bench: --bin wants LABEL=PATH, got '$spec'" >&2; exit 2; }
   [ -x "$bin" ] || { echo "gpu-bench: $bin is not an executable swd-native" >&2; exit 2; }
   echo "== burn ($label): generation"
-  "$bin" bench --device "$device" --model models/swd4 --teacher models/default --schedules swd4,full4 \
+  "$bin" bench --device "$device" --model "$student" --teacher "$teacher" --schedules swd4,full4 \
     --repeats "$repeats" --batch "$gen_batch" --json "$out/burn-$label-generate.json"
   echo "== burn ($label): training steps at batch $batch"
-  "$bin" bench --device "$device" --model models/default --skip-teacher --schedules full4 --repeats 1 \
-    --batch "$batch" --train --data "$data" --distill-config configs/distill-gpu.toml \
-    --teacher-config configs/teacher-demo.toml --cycles 1 --json "$out/burn-$label-train.json"
+  "$bin" bench --device "$device" --model "$teacher" --skip-teacher --schedules full4 --repeats 1 \
+    --batch "$batch" --train --data "$data" --distill-config "$distill_config" \
+    --teacher-config "$teacher_config" --cycles 1 --json "$out/burn-$label-train.json"
+  if [ "$device" = wgpu ] && "$bin" profile --help >/dev/null 2>&1; then
+    echo "== burn ($label): kernel launches"
+    "$bin" profile --device wgpu --teacher "$teacher" --data "$data" --distill-config "$distill_config" \
+      --teacher-config "$teacher_config" --batch "$batch" --json "$out/burn-$label-kernels.json"
+  fi
 done
 
 if [ "$torch" = 1 ] && python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then

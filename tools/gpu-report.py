@@ -16,7 +16,9 @@ def load(path):
 
 
 def row(doc, schedule):
-    return next((r for r in (doc or {}).get("rows", []) if r["schedule"] == schedule), None)
+    """The row of `schedule`; `euler:32` also matches a newer build's `euler:32@64`."""
+    rows = (doc or {}).get("rows", [])
+    return next((r for r in rows if r["schedule"] == schedule or r["schedule"].startswith(schedule + "@")), None)
 
 
 def train(doc, name):
@@ -89,6 +91,18 @@ def main():
         s, f = (row(d, "swd4") or {}).get("images_per_s"), (row(d, "full4") or {}).get("images_per_s")
         if s and f:
             lines.append(f"swd4 vs full4 (PyTorch {p}): batch-{gen_batch} throughput {s / f:.2f}×")
+    kernels = {l: load(out / f"burn-{l}-kernels.json") for l in labels}
+    kernels = {l: k for l, k in kernels.items() if k}
+    if kernels:
+        lines += ["", "Kernel launches (`swd-native profile`; a training step is a 3-step run minus a 1-step run, halved):", ""]
+        names = [r["name"] for r in next(iter(kernels.values()))["rows"]]
+        lines += ["| work | " + " | ".join(f"burn ({l}) launches / compiled" for l in kernels) + " |", "|---" * (len(kernels) + 1) + "|"]
+        for n in names:
+            cells = []
+            for k in kernels.values():
+                r = next((r for r in k["rows"] if r["name"] == n), None)
+                cells.append(f"{r['launches']} / {r['distinct']}" if r else "—")
+            lines.append(f"| {n} | " + " | ".join(cells) + " |")
     (out / "README.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -10,7 +10,9 @@ use swd_core::{ScheduleSpec, limits, schedule};
 use swd_train::run::RunOptions;
 use swd_train::toml_config::Override;
 
-use crate::commands::{bench, data, distill, eval, export, generate, import, info, init, profile, report, train_evalnet, train_teacher};
+use crate::commands::{
+    bench, data, distill, eval, export, generate, import, info, init, profile, report, train_evalnet, train_teacher, tune,
+};
 use crate::interrupt;
 
 #[derive(Parser, Debug)]
@@ -55,6 +57,9 @@ pub enum Command {
     /// Count the GPU kernels one teacher step, one swd4 and one full4 distillation step and one
     /// generated image launch (wgpu), with the busiest kernels by count and device time.
     Profile(profile::Args),
+    /// Warm this GPU's autotune cache for every shape a run uses (builds with the `gpu`
+    /// feature), so later runs start without tuning.
+    Tune(tune::Args),
     /// Join `eval --json` and `bench --json` reports into one markdown table, a quality-vs-latency
     /// plot and a side-by-side grid of the runs' samples.
     Report(report::Args),
@@ -79,6 +84,7 @@ impl Command {
             Self::Eval(a) => eval::run(a),
             Self::Bench(a) => bench::run(a),
             Self::Profile(a) => profile::run(a),
+            Self::Tune(a) => tune::run(a),
             Self::Report(a) => report::run(a),
             Self::Export(a) => export::run(a),
             Self::Import(a) => import::run(a),

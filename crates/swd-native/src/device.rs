@@ -21,7 +21,10 @@ impl DeviceArgs {
     pub fn open(&self) -> Device {
         match self.device {
             DeviceKind::Cpu => Device::flex(),
-            DeviceKind::Wgpu => Device::wgpu(Default::default()),
+            DeviceKind::Wgpu => {
+                crate::tuning::configure();
+                Device::wgpu(Default::default())
+            }
         }
     }
 

@@ -6,6 +6,7 @@ mod device;
 mod interrupt;
 mod kernels;
 mod report;
+mod tuning;
 
 use clap::Parser;
 

@@ -70,18 +70,27 @@ fn timing(steps: usize, batch: Option<usize>, extra: &[String]) -> Vec<Override>
 /// The real training loops, run for a few steps in a scratch folder: what `bench --train` times
 /// and `profile` counts.
 pub struct Loops<'a> {
-    pub args: &'a TrainBenchArgs,
-    pub data: &'a Path,
+    distill_config: PathBuf,
+    teacher_config: PathBuf,
+    data: &'a Path,
     /// The teacher: distilled from, and the teacher loop's starting weights (its tokenizer must
     /// be the dataset's).
-    pub model: &'a Path,
+    model: &'a Path,
     /// `None`: each config's own batch size.
-    pub batch: Option<usize>,
-    pub device: &'a Device,
-    pub scratch: PathBuf,
+    batch: Option<usize>,
+    device: &'a Device,
+    /// Removed when the loops are dropped.
+    scratch: PathBuf,
 }
 
-impl Loops<'_> {
+impl<'a> Loops<'a> {
+    /// `what` names the scratch folder (`swd-<what>-<pid>` in the temp folder).
+    pub fn new(what: &str, configs: (&Path, &Path), model: &'a Path, data: &'a Path, batch: Option<usize>, device: &'a Device) -> Self {
+        let (distill_config, teacher_config) = (configs.0.to_path_buf(), configs.1.to_path_buf());
+        let scratch = std::env::temp_dir().join(format!("swd-{what}-{}", std::process::id()));
+        Self { distill_config, teacher_config, data, model, batch, device, scratch }
+    }
+
     fn options(&self, name: &str) -> RunOptions {
         let out = self.scratch.join(name);
         let _ = std::fs::remove_dir_all(&out);
@@ -90,7 +99,8 @@ impl Loops<'_> {
 
     /// `steps` distillation steps into `schedule`; the run folder.
     pub fn distill(&self, schedule: &str, steps: usize) -> Result<PathBuf> {
-        let config = DistillConfig::load(&self.args.distill_config, &timing(steps, self.batch, &[format!("schedule={schedule}")]))?;
+        let extra = [format!("schedule={schedule}"), "scale_order=cyclic".into()];
+        let config = DistillConfig::load(&self.distill_config, &timing(steps, self.batch, &extra))?;
         let run = self.options(&format!("distill-{schedule}-{steps}"));
         let out = run.out.clone();
         distill(DistillOptions {
@@ -103,11 +113,16 @@ impl Loops<'_> {
         Ok(out)
     }
 
-    /// `steps` full-resolution teacher steps from the model's weights; the run folder.
-    pub fn teacher(&self, steps: usize) -> Result<PathBuf> {
-        let scales = format!("scales=[{}]", self.resolution()?);
-        let config = TeacherConfig::load(&self.args.teacher_config, &timing(steps, self.batch, &[scales, "warmup_steps=1".into()]))?;
-        let run = self.options(&format!("teacher-{steps}"));
+    /// `steps` teacher steps at `scale` (default: the model's resolution) from the model's
+    /// weights; the run folder.
+    pub fn teacher(&self, steps: usize, scale: Option<usize>) -> Result<PathBuf> {
+        let scale = match scale {
+            Some(s) => s,
+            None => self.resolution()?,
+        };
+        let overrides = timing(steps, self.batch, &[format!("scales=[{scale}]"), "warmup_steps=1".into()]);
+        let config = TeacherConfig::load(&self.teacher_config, &overrides)?;
+        let run = self.options(&format!("teacher-{scale}-{steps}"));
         let out = run.out.clone();
         let init = Some(self.model.to_path_buf());
         train(TrainOptions { config, data: self.data.to_path_buf(), run, init, device: self.device.clone() })?;
@@ -119,10 +134,16 @@ impl Loops<'_> {
     }
 }
 
+impl Drop for Loops<'_> {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
+}
+
 /// Times the loops with teacher `model` on `data` at `batch`.
 pub fn run(args: &TrainBenchArgs, data: &Path, model: &Path, batch: usize, device: &Device) -> Result<Vec<TrainRow>> {
-    let scratch = std::env::temp_dir().join(format!("swd-bench-train-{}", std::process::id()));
-    let loops = Loops { args, data, model, batch: Some(batch), device, scratch: scratch.clone() };
+    let configs = (args.distill_config.as_path(), args.teacher_config.as_path());
+    let loops = Loops::new("bench-train", configs, model, data, Some(batch), device);
     let mut rows = Vec::new();
     for schedule in DISTILL_SCHEDULES {
         let steps = 1 + args.cycles.max(1) * ScaleSchedule::preset(schedule).expect("a preset").steps();
@@ -132,8 +153,7 @@ pub fn run(args: &TrainBenchArgs, data: &Path, model: &Path, batch: usize, devic
     }
     let steps = 1 + 4 * args.cycles.max(1);
     println!("  timing {steps} teacher steps (batch {batch}, {}²)…", loops.resolution()?);
-    let (n, s) = mean_step_seconds(&loops.teacher(steps)?)?;
+    let (n, s) = mean_step_seconds(&loops.teacher(steps, None)?)?;
     rows.push(TrainRow { name: "teacher".into(), batch, steps_timed: n, s_per_step: s });
-    let _ = std::fs::remove_dir_all(&scratch);
     Ok(rows)
 }

@@ -14,6 +14,7 @@ pub mod profile;
 pub mod report;
 pub mod train_evalnet;
 pub mod train_teacher;
+pub mod tune;
 
 use std::path::Path;
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use swd_core::ScheduleSpec;
 use swd_train::fsutil;
 
-use super::bench_train::{DISTILL_SCHEDULES, Loops, TrainBenchArgs};
+use super::bench_train::{DISTILL_SCHEDULES, Loops};
 use crate::device::{DeviceArgs, DeviceKind};
 use crate::kernels::{KernelCount, observe};
 
@@ -57,16 +57,8 @@ pub fn run(args: Args) -> Result<()> {
         bail!("kernel launches are counted on --device wgpu (burn's CPU backend launches no GPU kernels)");
     }
     let device = args.device.open();
-    let scratch = std::env::temp_dir().join(format!("swd-profile-{}", std::process::id()));
-    let train = TrainBenchArgs {
-        train: true,
-        data: Some(args.data.clone()),
-        distill_config: args.distill_config.clone(),
-        teacher_config: args.teacher_config.clone(),
-        cycles: 1,
-    };
-    let loops =
-        Loops { args: &train, data: &args.data, model: &args.teacher, batch: args.batch, device: &device, scratch: scratch.clone() };
+    let configs = (args.distill_config.as_path(), args.teacher_config.as_path());
+    let loops = Loops::new("profile", configs, &args.teacher, &args.data, args.batch, &device);
     println!("profile on {} (teacher {}, data {})", args.device.describe(&device), args.teacher.display(), args.data.display());
     // A step's launches: a 3-step run minus a 1-step run, halved (setup, the sample grids and the
     // final checkpoint cancel out).
@@ -76,7 +68,7 @@ pub fn run(args: Args) -> Result<()> {
         let (_, three) = observe(&device, args.time, || run(3))?;
         Ok(Row { name: what.into(), count: KernelCount::per_step(&three, &one, 2) })
     };
-    let mut rows = vec![per_step("teacher step", &|n| loops.teacher(n))?];
+    let mut rows = vec![per_step("teacher step", &|n| loops.teacher(n, None))?];
     for schedule in DISTILL_SCHEDULES {
         rows.push(per_step(&format!("distill {schedule} step"), &|n| loops.distill(schedule, n))?);
     }
@@ -86,7 +78,6 @@ pub fn run(args: Args) -> Result<()> {
     image()?;
     let (_, count) = observe(&device, args.time, image)?;
     rows.push(Row { name: "generate swd4 (1 image)".into(), count });
-    let _ = std::fs::remove_dir_all(&scratch);
 
     println!("\n| work | launches | compiled variants | kernel names |\n|---|---|---|---|");
     for r in &rows {

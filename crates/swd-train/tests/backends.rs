@@ -1,0 +1,112 @@
+//! The training steps on wgpu — burn's fused kernels, on Mesa lavapipe where there is no GPU —
+//! against the CPU backend (flex): the teacher's flow-matching loss and the student's
+//! distillation loss, and the gradients they send to the parameters, agree within float
+//! tolerance. (burn's fusion is known to have been wrong on Vulkan before: this is its gate.)
+
+mod common;
+
+use std::sync::OnceLock;
+
+use swd_core::burn::module::Param;
+use swd_core::burn::tensor::{Device, Gradients, Tensor, TensorData};
+use swd_core::noise::NoiseRng;
+use swd_core::weights::{self, StoreDtype};
+use swd_core::{ModelConfig, ModelFiles, SwdModel, TextToImage, TextTokenizer, flow};
+use swd_train::distill::DistillConfig;
+use swd_train::distill::critic::Critic;
+use swd_train::distill::step::{StepInput, generator_loss};
+
+const PROMPTS: [&str; 2] = ["3d emoji: red apple", "flat emoji: cat"];
+
+/// One tiny random model's files, made once: both backends load the same weights.
+fn files() -> &'static ModelFiles {
+    static FILES: OnceLock<ModelFiles> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let tokenizer = TextTokenizer::build(&PROMPTS).unwrap();
+        let t2i = TextToImage::init(ModelConfig::tiny(tokenizer.vocab_size()), tokenizer, &common::cpu()).unwrap();
+        t2i.to_files(StoreDtype::F32).unwrap()
+    })
+}
+
+fn host(n: usize, seed: u64) -> Vec<f32> {
+    NoiseRng::new(seed).normals(n)
+}
+
+fn tensor4(values: Vec<f32>, shape: [usize; 4], device: &Device) -> Tensor<4> {
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// The gradients of three parameters (output conv, a group norm, the token embedding), flat.
+fn grads(model: &SwdModel, g: &Gradients) -> Vec<Vec<f32>> {
+    let flat = |p: Option<Tensor<1>>| common::to_vec(p.expect("a gradient"));
+    let four = |p: &Param<Tensor<4>>| flat(p.val().grad(g).map(|t| t.flatten::<1>(0, 3)));
+    let one = |p: &Param<Tensor<1>>| flat(p.val().grad(g));
+    let two = |p: &Param<Tensor<2>>| flat(p.val().grad(g).map(|t| t.flatten::<1>(0, 1)));
+    let gamma = model.unet.norm_out.gamma.as_ref().expect("affine group norm");
+    vec![four(&model.unet.conv_out.weight), one(gamma), two(&model.text_encoder.token_embedding.weight)]
+}
+
+/// Largest difference relative to the largest magnitude (1 when everything differs).
+fn rel(a: &[f32], b: &[f32]) -> f32 {
+    let scale = a.iter().chain(b).fold(1e-12f32, |m, v| m.max(v.abs()));
+    a.iter().zip(b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+fn assert_close(what: &str, cpu: (f32, Vec<Vec<f32>>), gpu: (f32, Vec<Vec<f32>>)) {
+    let loss = (cpu.0 - gpu.0).abs() / cpu.0.abs().max(1e-12);
+    println!("{what}: loss {} (flex) vs {} (wgpu), relative {loss:.2e}", cpu.0, gpu.0);
+    assert!(loss < 1e-4, "{what}: loss differs by {loss:.2e}");
+    for (i, (c, g)) in cpu.1.iter().zip(&gpu.1).enumerate() {
+        let d = rel(c, g);
+        println!("{what}: gradient {i} relative max difference {d:.2e}");
+        assert!(d < 1e-3, "{what}: gradient {i} differs by {d:.2e} of its largest entry");
+    }
+}
+
+fn teacher_step(device: &Device) -> (f32, Vec<Vec<f32>>) {
+    let t2i = TextToImage::from_files(files(), &device.clone().autodiff()).unwrap();
+    let device = device.clone().autodiff();
+    let (b, s) = (2, 32);
+    let x0 = tensor4(host(b * 3 * s * s, 1).into_iter().map(f32::tanh).collect(), [b, 3, s, s], &device);
+    let eps = tensor4(host(b * 3 * s * s, 2), [b, 3, s, s], &device);
+    let sigma = Tensor::<1>::from_data(TensorData::new(vec![0.3f32, 0.8], [b]), &device);
+    let text = t2i.encode(&PROMPTS, &device).unwrap();
+    let v = t2i.model.forward(flow::add_noise(x0.clone(), eps.clone(), sigma.clone()), sigma, &text).velocity;
+    let loss = (v - flow::velocity_target(x0, eps)).powi_scalar(2).mean();
+    let value = loss.clone().into_scalar::<f32>();
+    (value, grads(&t2i.model, &loss.backward()))
+}
+
+fn distill_step(device: &Device) -> (f32, Vec<Vec<f32>>) {
+    let files = files();
+    let plain = device.clone();
+    let device = plain.clone().autodiff();
+    let teacher = TextToImage::from_files(files, &plain).unwrap();
+    let student = TextToImage::from_files(files, &device).unwrap().model;
+    // The critic's head is random at init: the same one on both backends, through its weights.
+    static HEAD: OnceLock<Vec<u8>> = OnceLock::new();
+    let critic = || Critic::from_teacher(TextToImage::from_files(files, &device).unwrap().model, &teacher.config, &device);
+    let bytes = HEAD.get_or_init(|| weights::to_safetensors(&critic(), StoreDtype::F32, Default::default()).unwrap());
+    let critic = weights::load(critic(), bytes).unwrap();
+    let cfg = DistillConfig::load(&common::repo("configs/distill-tiny.toml"), &[]).unwrap();
+    let (b, s) = (2, 32);
+    let input = StepInput {
+        prompts: PROMPTS.iter().map(|p| p.to_string()).collect(),
+        real: tensor4(host(b * 3 * s * s, 3).into_iter().map(f32::tanh).collect(), [b, 3, s, s], &plain),
+        x_in: tensor4(host(b * 3 * s * s, 4), [b, 3, s, s], &plain),
+        sigma: 0.8,
+    };
+    let (total, _) = generator_loss(&student, &critic, &teacher, &input, &cfg, &mut NoiseRng::new(5), &device).unwrap();
+    let value = total.clone().into_scalar::<f32>();
+    (value, grads(&student, &total.backward()))
+}
+
+#[test]
+fn teacher_loss_and_gradients_match_the_cpu() {
+    assert_close("teacher", teacher_step(&common::cpu()), teacher_step(&Device::wgpu(Default::default())));
+}
+
+#[test]
+fn distillation_loss_and_gradients_match_the_cpu() {
+    assert_close("distill", distill_step(&common::cpu()), distill_step(&Device::wgpu(Default::default())));
+}
