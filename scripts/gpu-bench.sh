@@ -56,6 +56,14 @@ for spec in "${bins[@]}"; do
   label="${spec%%=*}" bin="${spec#*=}"
   [ "$label" != "$spec" ] || { echo "gpu-bench: --bin wants LABEL=PATH, got '$spec'" >&2; exit 2; }
   [ -x "$bin" ] || { echo "gpu-bench: $bin is not an executable swd-native" >&2; exit 2; }
+  # A build with autotune (the `gpu` feature) first tunes every shape once, so the timings below
+  # read tuned kernels; its cache file comes back with the results.
+  if [ "$device" = wgpu ] && "$bin" tune --help >/dev/null 2>&1 \
+    && "$bin" tune --device wgpu --teacher "$teacher" --data "$data" --distill-config "$distill_config" \
+         --teacher-config "$teacher_config" --batch "$batch" --gen-batch "$gen_batch" 2>&1 | tee "$out/burn-$label-tune.txt"; then
+    db=$(sed -n 's/^tuning .* into \(.*\.db\)$/\1/p' "$out/burn-$label-tune.txt")
+    [ -f "$db" ] && cp "$db" "$out/burn-$label-autotune.db"
+  fi
   echo "== burn ($label): generation"
   "$bin" bench --device "$device" --model "$student" --teacher "$teacher" --schedules swd4,full4 \
     --repeats "$repeats" --batch "$gen_batch" --json "$out/burn-$label-generate.json"

@@ -58,7 +58,10 @@ def main():
     def fmt(v, unit):
         if v is None:
             return "—"
-        return f"{v:.3f} s" if unit == "s" else f"{v:.1f} {unit}"
+        if unit == "s":
+            return f"{v:.3f} s"
+        # A slow adapter's 0.03 images/s is not "0.0".
+        return f"{v:.1f} {unit}" if v >= 10 else f"{v:.3g} {unit}"
 
     def ratio(b, t, higher):
         if b is None or t is None or b == 0 or t == 0:
