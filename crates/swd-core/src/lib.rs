@@ -10,6 +10,7 @@ pub mod limits;
 pub mod model;
 pub mod nn;
 pub mod noise;
+pub mod ops;
 pub mod pixels;
 pub mod quant;
 pub mod resize;

@@ -42,7 +42,7 @@ fn grads(model: &SwdModel, g: &Gradients) -> Vec<Vec<f32>> {
     let four = |p: &Param<Tensor<4>>| flat(p.val().grad(g).map(|t| t.flatten::<1>(0, 3)));
     let one = |p: &Param<Tensor<1>>| flat(p.val().grad(g));
     let two = |p: &Param<Tensor<2>>| flat(p.val().grad(g).map(|t| t.flatten::<1>(0, 1)));
-    let gamma = model.unet.norm_out.gamma.as_ref().expect("affine group norm");
+    let gamma = &model.unet.norm_out.gamma;
     vec![four(&model.unet.conv_out.weight), one(gamma), two(&model.text_encoder.token_embedding.weight)]
 }
 

@@ -1,6 +1,7 @@
 //! The networks' layers, one per file.
 
 pub mod attention;
+pub mod group_norm;
 pub mod lora;
 pub mod mlp;
 pub mod resblock;
@@ -12,6 +13,7 @@ pub mod token_block;
 pub mod unet;
 
 pub use attention::{Attention, AttentionConfig, AttentionLora};
+pub use group_norm::{GroupNorm, GroupNormConfig};
 pub use lora::{Lora, LoraConfig};
 pub use mlp::{Mlp, MlpConfig, MlpLora};
 pub use resblock::{ResBlock, ResBlockConfig};

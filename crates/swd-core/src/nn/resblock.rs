@@ -1,8 +1,9 @@
 //! The UNet's residual block, conditioned on the time(+pooled text) embedding.
 
+use crate::nn::{GroupNorm, GroupNormConfig};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{GroupNorm, GroupNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 

@@ -1,8 +1,9 @@
 //! Attention inside the UNet: a feature map is flattened to tokens, passed through a
 //! [`TokenBlock`] with cross-attention on the text, and added back.
 
+use crate::nn::{GroupNorm, GroupNormConfig};
 use burn::module::Module;
-use burn::nn::{GroupNorm, GroupNormConfig, Linear, LinearConfig};
+use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
 use super::{TokenBlock, TokenBlockConfig};

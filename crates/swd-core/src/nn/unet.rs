@@ -2,9 +2,10 @@
 //! pooled text vector, added to the time embedding) and on text tokens (cross-attention).
 //! Any side that is a multiple of 2^(levels−1) works; the schedules use multiples of 8.
 
+use crate::nn::{GroupNorm, GroupNormConfig};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{GroupNorm, GroupNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 

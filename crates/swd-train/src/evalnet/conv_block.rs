@@ -2,10 +2,11 @@
 //! then a 3×3 convolution at the new resolution, each followed by GroupNorm and GELU.
 
 use burn::module::Module;
+use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{GroupNorm, GroupNormConfig, PaddingConfig2d};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
+use swd_core::nn::{GroupNorm, GroupNormConfig};
 
 #[derive(Debug, Clone)]
 pub struct ConvBlockConfig {
