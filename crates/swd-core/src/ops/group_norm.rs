@@ -37,6 +37,8 @@ pub trait GroupNormBackend: Backend {
 impl GroupNormBackend for burn::backend::Flex {}
 impl GroupNormBackend for burn::backend::Cube {}
 
+// Only autodiff reads the saved tensors and runs the backward.
+#[cfg_attr(not(feature = "autodiff"), allow(dead_code))]
 /// The forward's output and what its backward needs.
 struct Forward<B: Backend> {
     /// `[N, C, H, W]`.
@@ -74,6 +76,7 @@ fn forward<B: Backend>(x: FloatTensor<B>, gamma: FloatTensor<B>, beta: FloatTens
     Forward { y: reshape::<B, 4>(y, [n, c, h, w]), xhat, rstd }
 }
 
+#[cfg(feature = "autodiff")]
 /// Gradients with respect to `x`, `gamma` and `beta` (the last two only when asked for).
 struct Grads<B: Backend> {
     x: FloatTensor<B>,
@@ -81,6 +84,7 @@ struct Grads<B: Backend> {
     beta: Option<FloatTensor<B>>,
 }
 
+#[cfg(feature = "autodiff")]
 /// With `x̂ = (x − mean)·rstd` (saved by the forward) and `g = dy·γ`, over each group of `M` values:
 /// `dx = rstd·(g − mean(g) − x̂·mean(g·x̂))`, `dγ = Σ dy·x̂`, `dβ = Σ dy` (over N, H, W).
 /// The group means come from per-channel sums: `mean(g) = Σ_c γ_c Σ_hw dy / M`.
