@@ -2,8 +2,8 @@
 //!
 //! burn's `GroupNorm` is composed of tensor ops, so autodiff records each of them and its
 //! backward replays ~29 kernels per layer (8 reductions with zero buffers and single
-//! element-wise ops between them). Here the forward saves the input and the per-group
-//! statistics, and the backward is the closed form: two reductions over each channel's pixels,
+//! element-wise ops between them). Here the forward saves the normalised input and the
+//! per-group 1/σ, and the backward is the closed form: two reductions over each channel's pixels,
 //! four small ones, one element-wise expression (which burn's fusion merges). The operation is a
 //! burn backend extension, so the same model code runs on flex, wgpu (fused or not) and, for
 //! training, burn's autodiff of either.
@@ -37,9 +37,8 @@ pub trait GroupNormBackend: Backend {
 impl GroupNormBackend for burn::backend::Flex {}
 impl GroupNormBackend for burn::backend::Cube {}
 
-// Only autodiff reads the saved tensors and runs the backward.
+/// The forward's output and what its backward needs (only autodiff reads the last two).
 #[cfg_attr(not(feature = "autodiff"), allow(dead_code))]
-/// The forward's output and what its backward needs.
 struct Forward<B: Backend> {
     /// `[N, C, H, W]`.
     y: FloatTensor<B>,
@@ -189,6 +188,14 @@ mod tests {
         (x, gamma, beta)
     }
 
+    /// burn's own group norm (3 groups) with our γ and β: the reference.
+    fn burns(gamma: &Tensor<1>, beta: &Tensor<1>, device: &Device) -> burn::nn::GroupNorm {
+        let mut reference = GroupNormConfig::new(3, 6).init(device);
+        reference.gamma = Some(burn::module::Param::from_tensor(gamma.clone()));
+        reference.beta = Some(burn::module::Param::from_tensor(beta.clone()));
+        reference
+    }
+
     fn max_diff(a: Tensor<4>, b: Tensor<4>) -> f32 {
         (a - b).abs().max().into_scalar::<f32>()
     }
@@ -197,9 +204,7 @@ mod tests {
     fn equals_burns_group_norm_forward() {
         let device = Device::flex();
         let (x, gamma, beta) = input(&device);
-        let mut reference = GroupNormConfig::new(3, 6).init(&device);
-        reference.gamma = Some(burn::module::Param::from_tensor(gamma.clone()));
-        reference.beta = Some(burn::module::Param::from_tensor(beta.clone()));
+        let reference = burns(&gamma, &beta, &device);
         let ours = group_norm(x.clone(), gamma, beta, 3, 1e-5);
         assert_eq!(ours.dims(), [2, 6, 5, 3]);
         assert!(max_diff(ours, reference.forward(x)) < 1e-5);
@@ -238,10 +243,7 @@ mod tests {
             let y = if ours {
                 group_norm(x.clone(), gamma.clone(), beta.clone(), 3, 1e-5)
             } else {
-                let mut reference = GroupNormConfig::new(3, 6).init(&device);
-                reference.gamma = Some(burn::module::Param::from_tensor(gamma.clone()));
-                reference.beta = Some(burn::module::Param::from_tensor(beta.clone()));
-                reference.forward(x.clone())
+                burns(&gamma, &beta, &device).forward(x.clone())
             };
             let g = (y * weight.clone()).sum().backward();
             (x.grad(&g).unwrap(), gamma.grad(&g).unwrap(), beta.grad(&g).unwrap())
