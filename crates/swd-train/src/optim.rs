@@ -6,6 +6,9 @@
 //!
 //! The parameters become views into the flat buffer, which the next step reuses; a module
 //! changed from outside between steps (loaded, merged) must go through [`FlatAdamW::reset_params`].
+//! Convolution weights `[O, I, kH, kW]` lie in the buffer channels last (`[O, kH, kW, I]`), the
+//! memory order cubecl's convolutions read: as views of the buffer they need no copy in the
+//! forward or the backward (two launches a convolution, each step, on a GPU).
 
 use std::collections::HashMap;
 
@@ -19,6 +22,9 @@ use serde::{Deserialize, Serialize};
 /// Each parameter starts on a multiple of this many values (256 bytes of f32): the GPU's storage
 /// offset alignment, so a parameter's slice of the buffer is a view, not a copy.
 const ALIGN: usize = 64;
+
+/// The state file's format; `-2`: convolution weights channels last in the buffer.
+const FORMAT: &str = "swd-flat-adamw-2";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FlatAdamWConfig {
@@ -62,6 +68,28 @@ pub struct FlatAdamW {
     v: Option<Tensor<1>>,
 }
 
+/// Axes from a parameter's shape to its order in the flat buffer: `[O, I, kH, kW]` →
+/// `[O, kH, kW, I]` for a 4-D (convolution) weight, unchanged otherwise.
+fn flat_axes<const D: usize>() -> [usize; D] {
+    std::array::from_fn(|i| if D == 4 { [0, 2, 3, 1][i] } else { i })
+}
+
+/// `t` in flat-buffer order, as `[numel]`.
+fn to_flat<const D: usize>(t: Tensor<D>) -> Tensor<1> {
+    let n = t.shape().num_elements();
+    t.permute(flat_axes::<D>()).reshape([n])
+}
+
+/// The inverse of [`to_flat`]: `flat` (`[numel]`) as a tensor of `dims`.
+fn from_flat<const D: usize>(flat: Tensor<1>, dims: [usize; D]) -> Tensor<D> {
+    let axes = flat_axes::<D>();
+    let mut inverse = [0; D];
+    for (to, &from) in axes.iter().enumerate() {
+        inverse[from] = to;
+    }
+    flat.reshape(axes.map(|a| dims[a])).permute(inverse)
+}
+
 /// Collects the gradient (and value) of every parameter that has one.
 struct Gather<'a> {
     grads: &'a GradientsParams,
@@ -72,9 +100,8 @@ struct Gather<'a> {
 impl ModuleVisitor for Gather<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let Some(grad) = self.grads.get::<D>(param.id) else { return };
-        let n = grad.shape().num_elements();
-        let value = self.want_values.then(|| param.val().inner().reshape([n]));
-        self.found.push((param.id, grad.reshape([n]), value));
+        let value = self.want_values.then(|| to_flat(param.val().inner()));
+        self.found.push((param.id, to_flat(grad), value));
     }
 }
 
@@ -87,8 +114,7 @@ struct Values<'a> {
 impl ModuleVisitor for Values<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         if let Some(&i) = self.at.get(&param.id.val()) {
-            let n = param.shape().num_elements();
-            self.found.push((i, param.val().inner().reshape([n])));
+            self.found.push((i, to_flat(param.val().inner())));
         }
     }
 }
@@ -103,7 +129,7 @@ impl ModuleMapper for Scatter<'_> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let Some(&(offset, numel)) = self.at.get(&param.id.val()) else { return param };
         let (id, old, mapper) = param.consume();
-        let mut value = self.flat.clone().slice(offset..offset + numel).reshape(old.shape());
+        let mut value = from_flat(self.flat.clone().slice(offset..offset + numel), old.dims());
         if old.is_autodiff() {
             value = Tensor::from_inner(value);
             if let Some(strategy) = old.gradient_checkpointing_strategy() {
@@ -231,7 +257,7 @@ impl FlatAdamW {
         let views = [("m", &m), ("v", &v)]
             .map(|(name, bytes)| (name, TensorView::new(Dtype::F32, vec![bytes.len() / 4], bytes).expect("f32 bytes")));
         let metadata = HashMap::from([
-            ("format".to_string(), "swd-flat-adamw".to_string()),
+            ("format".to_string(), FORMAT.to_string()),
             ("step".to_string(), self.step.to_string()),
             ("layout".to_string(), serde_json::to_string(&self.layout)?),
         ]);
@@ -243,8 +269,12 @@ impl FlatAdamW {
         let file = safetensors::SafeTensors::deserialize(bytes).context("optimizer state is not a safetensors file")?;
         let (_, header) = safetensors::SafeTensors::read_metadata(bytes).context("optimizer state has no header")?;
         let meta = header.metadata().clone().unwrap_or_default();
-        if meta.get("format").map(String::as_str) != Some("swd-flat-adamw") {
-            bail!("optimizer state is not swd's flat AdamW format (a checkpoint of an older swd?)");
+        match meta.get("format").map(String::as_str) {
+            Some(FORMAT) => {}
+            Some(f) if f.starts_with("swd-flat-adamw") => {
+                bail!("optimizer state is in an older swd's layout ({f}, this swd reads {FORMAT}): start the run afresh, or resume it with the swd that wrote it")
+            }
+            _ => bail!("optimizer state is not swd's flat AdamW format"),
         }
         self.step = meta.get("step").and_then(|s| s.parse().ok()).context("optimizer state has no step")?;
         self.layout = serde_json::from_str(meta.get("layout").context("optimizer state has no layout")?).context("optimizer layout")?;
@@ -266,25 +296,43 @@ impl FlatAdamW {
 
 #[cfg(test)]
 mod tests {
-    use burn::nn::{Linear, LinearConfig};
+    use burn::nn::conv::{Conv2d, Conv2dConfig};
+    use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
     use burn::optim::AdamWConfig;
 
     use super::*;
 
+    /// Two linear layers and a convolution (its weight lies channels last in the buffer).
     #[derive(Module, Debug)]
     struct Net {
         a: Linear,
         b: Linear,
+        c: Conv2d,
     }
 
     /// A random net (tests run in parallel and share the RNG: compare clones of one net).
     fn net(device: &Device) -> Net {
-        crate::param_ids::assign(Net { a: LinearConfig::new(5, 7).init(device), b: LinearConfig::new(7, 3).init(device) }, 0)
+        let c = Conv2dConfig::new([2, 3], [3, 3]).with_padding(PaddingConfig2d::Same).init(device);
+        crate::param_ids::assign(Net { a: LinearConfig::new(5, 7).init(device), b: LinearConfig::new(7, 3).init(device), c }, 0)
     }
 
     fn loss(net: &Net, device: &Device) -> Tensor<1> {
         let x = Tensor::<2>::from_data(TensorData::new((0..20).map(|i| (i as f32 * 0.37).sin()).collect::<Vec<_>>(), [4, 5]), device);
-        net.b.forward(net.a.forward(x).tanh()).powi_scalar(2).mean()
+        let image = x.clone().reshape([2, 2, 1, 5]);
+        net.b.forward(net.a.forward(x).tanh()).powi_scalar(2).mean() + net.c.forward(image).tanh().powi_scalar(2).mean()
+    }
+
+    #[test]
+    fn a_convolution_weight_lies_channels_last_in_the_buffer() {
+        let device = Device::flex();
+        let w = Tensor::<4>::from_data(TensorData::new((0..24).map(|i| i as f32).collect::<Vec<_>>(), [2, 3, 2, 2]), &device);
+        let flat = to_flat(w.clone()).into_data().try_to_vec::<f32>().unwrap();
+        // [O, kH, kW, I]: the three input channels of one tap are adjacent.
+        assert_eq!(&flat[..6], &[0.0, 4.0, 8.0, 1.0, 5.0, 9.0]);
+        let back = from_flat::<4>(Tensor::from_data(TensorData::new(flat, [24]), &device), [2, 3, 2, 2]);
+        assert_eq!(back.into_data(), w.into_data());
+        let bias = Tensor::<1>::from_data(TensorData::new(vec![1.0f32, 2.0], [2]), &device);
+        assert_eq!(to_flat(bias.clone()).into_data(), bias.into_data());
     }
 
     fn weights(net: &Net) -> Vec<f32> {

@@ -2,6 +2,7 @@
 
 pub mod attention;
 pub mod group_norm;
+pub mod layer_norm;
 pub mod lora;
 pub mod mlp;
 pub mod resblock;

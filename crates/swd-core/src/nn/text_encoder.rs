@@ -2,9 +2,10 @@
 //! padding mask, final LayerNorm; gives per-token features and a masked-mean pooled vector.
 
 use burn::module::Module;
-use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig};
+use burn::nn::{Embedding, EmbeddingConfig};
 use burn::tensor::{Device, Int, Tensor};
 
+use super::layer_norm::{LayerNorm, LayerNormConfig};
 use super::{TokenBlock, TokenBlockConfig};
 use crate::config::TextEncoderConfig;
 

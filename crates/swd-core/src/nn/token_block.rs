@@ -2,9 +2,9 @@
 //! text tokens, feed-forward. Used by the text encoder and inside the UNet.
 
 use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig};
 use burn::tensor::{Device, Tensor};
 
+use super::layer_norm::{LayerNorm, LayerNormConfig};
 use super::{Attention, AttentionConfig, LoraConfig, Mlp, MlpConfig};
 
 #[derive(Debug, Clone)]

@@ -1,9 +1,10 @@
 //! The discriminator head on the fake-score network's features.
 
 use burn::module::Module;
-use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
+use swd_core::nn::layer_norm::{LayerNorm, LayerNormConfig};
 
 /// `channels`: width of the feature map it reads.
 #[derive(Debug, Clone)]
