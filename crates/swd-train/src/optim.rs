@@ -8,7 +8,8 @@
 //! changed from outside between steps (loaded, merged) must go through [`FlatAdamW::reset_params`].
 //! Convolution weights `[O, I, kH, kW]` lie in the buffer channels last (`[O, kH, kW, I]`), the
 //! memory order cubecl's convolutions read: as views of the buffer they need no copy in the
-//! forward or the backward (two launches a convolution, each step, on a GPU).
+//! forward or the backward (two launches a convolution, each step, on a GPU). Loaded models keep
+//! the file's order: loading weights channels last made CPU (flex) generation ~7% slower.
 
 use std::collections::HashMap;
 
