@@ -273,7 +273,9 @@ impl FlatAdamW {
         match meta.get("format").map(String::as_str) {
             Some(FORMAT) => {}
             Some(f) if f.starts_with("swd-flat-adamw") => {
-                bail!("optimizer state is in an older swd's layout ({f}, this swd reads {FORMAT}): start the run afresh, or resume it with the swd that wrote it")
+                bail!(
+                    "optimizer state is in an older swd's layout ({f}, this swd reads {FORMAT}): start the run afresh, or resume it with the swd that wrote it"
+                )
             }
             _ => bail!("optimizer state is not swd's flat AdamW format"),
         }
