@@ -398,6 +398,22 @@ mod tests {
         assert!(err.contains("not a safetensors file"), "{err}");
     }
 
+    /// A state of the first layout (conv weights in their logical order) would resume with its
+    /// moments misplaced: it is refused, naming both formats.
+    #[test]
+    fn refuses_an_older_layout_by_name() {
+        let empty: Vec<u8> = Vec::new();
+        let views = [("m", &empty), ("v", &empty)].map(|(name, bytes)| (name, TensorView::new(Dtype::F32, vec![0], bytes).unwrap()));
+        let meta = HashMap::from([
+            ("format".to_string(), "swd-flat-adamw".to_string()),
+            ("step".to_string(), "3".to_string()),
+            ("layout".to_string(), "[]".to_string()),
+        ]);
+        let bytes = safetensors::serialize(views, Some(meta)).unwrap();
+        let err = FlatAdamWConfig::new(0.0, 1.0).init().load_bytes(&bytes, &Device::flex()).err().unwrap().to_string();
+        assert!(err.contains("older swd's layout (swd-flat-adamw, this swd reads swd-flat-adamw-2)"), "{err}");
+    }
+
     #[test]
     fn flatten_and_scatter_are_inverse() {
         let device = Device::flex().autodiff();
