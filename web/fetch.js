@@ -71,9 +71,14 @@ export async function fetchBytes(url, { onProgress, cache = true } = {}) {
 /** The three files of a model folder at `base` (a URL ending in the folder name). */
 export async function fetchModel(base, options = {}) {
   const root = base.endsWith('/') ? base : `${base}/`;
-  const [config, tokenizer, weights] = await Promise.all(
+  const settled = await Promise.allSettled(
     ['config.json', 'tokenizer.json', 'model.safetensors'].map((f) => fetchBytes(new URL(f, new URL(root, globalThis.location?.href)).href, options)),
   );
+  // The files download in parallel, but a failure is reported in file order, so the error a
+  // user sees for a wrong folder does not depend on which request the network answered first.
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [config, tokenizer, weights] = settled.map((s) => s.value);
   return { config, tokenizer, weights };
 }
 
