@@ -194,6 +194,8 @@ mod tests {
         assert!(e.contains("--dtype") && e.contains("f32, f16, int8"), "{e}");
         let e = err(&["swd-native", "distill", "--teacher", "t", "--data", "d", "--config", "c", "--out", "o", "--set", "lr"]);
         assert!(e.contains("--set") && e.contains("KEY=VALUE"), "{e}");
+        let e = err(&["swd-native", "generate", "--prompt", "x", "--out", "x.png", "--conv", "gemm"]);
+        assert!(e.contains("--conv") && e.contains("'gemm'") && e.contains("direct, im2col"), "{e}");
         let e = err(&["swd-native", "data", "build", "--out", "o", "--styles", "3d,oil"]);
         assert!(e.contains("--styles") && e.contains("3d, flat"), "{e}");
     }

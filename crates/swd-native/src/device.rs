@@ -2,6 +2,7 @@
 
 use burn::tensor::{Device, DeviceIdentity};
 use clap::ValueEnum;
+use swd_core::ops::conv::{self, ConvAlgorithm};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum DeviceKind {
@@ -15,10 +16,16 @@ pub enum DeviceKind {
 pub struct DeviceArgs {
     #[arg(long, value_enum, default_value_t = DeviceKind::Cpu)]
     pub device: DeviceKind,
+    /// How convolutions run: burn's kernels, or im2col + one matrix multiply per pass (stride-1
+    /// convolutions; GEMMs on a GPU, where burn's direct kernels are slow). Same results either way.
+    #[arg(long, value_enum, default_value_t = ConvAlgorithm::Direct)]
+    pub conv: ConvAlgorithm,
 }
 
 impl DeviceArgs {
+    /// The device, with `--conv` set for the whole process.
     pub fn open(&self) -> Device {
+        conv::set_algorithm(self.conv);
         match self.device {
             DeviceKind::Cpu => Device::flex(),
             DeviceKind::Wgpu => {
@@ -29,11 +36,16 @@ impl DeviceArgs {
     }
 
     /// A short name of the device for reports, e.g. `wgpu: NVIDIA H100 PCIe`.
+    /// With `--conv im2col`, it says so: `wgpu: NVIDIA H100 PCIe, im2col convolutions`.
     pub fn describe(&self, device: &Device) -> String {
-        match (self.device, device.identity()) {
+        let name = match (self.device, device.identity()) {
             (DeviceKind::Wgpu, Some(id)) => format!("wgpu: {}", readable(&id)),
             (DeviceKind::Wgpu, None) => "wgpu".into(),
             (DeviceKind::Cpu, _) => "cpu (flex)".into(),
+        };
+        match self.conv {
+            ConvAlgorithm::Direct => name,
+            other => format!("{name}, {other} convolutions"),
         }
     }
 }

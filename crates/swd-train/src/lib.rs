@@ -12,6 +12,7 @@ pub mod image_io;
 pub mod import;
 pub mod lr;
 pub mod optim;
+pub mod pack;
 pub mod param_ids;
 pub mod run;
 pub mod teacher;

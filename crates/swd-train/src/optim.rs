@@ -1,5 +1,6 @@
 //! AdamW over one flat buffer: every trained parameter of a module laid end to end in one 1-D
-//! tensor, so a step costs a fixed ~20 kernels plus one copy per parameter, where burn's
+//! tensor, so a step costs a fixed ~20 kernels plus the gradient pack (one launch per
+//! [`pack::PARTS`] parameters on wgpu), where burn's
 //! `ModuleOptimizer` with per-parameter norm clipping launches ~25 kernels for each of the
 //! ~300 parameter tensors. Gradient clipping is by the global norm (as PyTorch's
 //! `clip_grad_norm_`), which one flat buffer makes one reduction.
@@ -19,6 +20,8 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
+
+use crate::pack;
 
 /// Each parameter starts on a multiple of this many values (256 bytes of f32): the GPU's storage
 /// offset alignment, so a parameter's slice of the buffer is a view, not a copy.
@@ -147,12 +150,8 @@ impl ModuleMapper for Scatter<'_> {
 
 /// `parts[i]` at `layout[i].offset` in a zero buffer of `total` values.
 fn pack(parts: Vec<(usize, Tensor<1>)>, layout: &[Segment], total: usize, device: &Device) -> Tensor<1> {
-    let mut flat = Tensor::<1>::zeros([total], device);
-    for (i, t) in parts {
-        let s = &layout[i];
-        flat = flat.slice_assign(s.offset..s.offset + s.numel, t);
-    }
-    flat
+    let parts = parts.into_iter().map(|(i, t)| (layout[i].offset, t)).collect();
+    pack::write_parts(Tensor::zeros([total], device), parts)
 }
 
 fn total(layout: &[Segment]) -> usize {

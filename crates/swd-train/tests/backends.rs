@@ -2,19 +2,24 @@
 //! against the CPU backend (flex): the teacher's flow-matching loss and the student's
 //! distillation loss, and the gradients they send to the parameters, agree within float
 //! tolerance. (burn's fusion is known to have been wrong on Vulkan before: this is its gate.)
+//! The same with im2col convolutions on wgpu, and two flat AdamW steps (whose gradient pack is a
+//! kernel of our own on wgpu).
 
 mod common;
 
 use std::sync::OnceLock;
 
 use swd_core::burn::module::Param;
+use swd_core::burn::optim::GradientsParams;
 use swd_core::burn::tensor::{Device, Gradients, Tensor, TensorData};
 use swd_core::noise::NoiseRng;
+use swd_core::ops::conv::{ConvAlgorithm, with_algorithm};
 use swd_core::weights::{self, StoreDtype};
 use swd_core::{ModelConfig, ModelFiles, SwdModel, TextToImage, TextTokenizer, flow};
 use swd_train::distill::DistillConfig;
 use swd_train::distill::critic::Critic;
 use swd_train::distill::step::{StepInput, generator_loss};
+use swd_train::optim::FlatAdamWConfig;
 
 const PROMPTS: [&str; 2] = ["3d emoji: red apple", "flat emoji: cat"];
 
@@ -63,18 +68,42 @@ fn assert_close(what: &str, cpu: (f32, Vec<Vec<f32>>), gpu: (f32, Vec<Vec<f32>>)
     }
 }
 
-fn teacher_step(device: &Device) -> (f32, Vec<Vec<f32>>) {
-    let t2i = TextToImage::from_files(files(), &device.clone().autodiff()).unwrap();
-    let device = device.clone().autodiff();
+/// The teacher's flow-matching loss on fixed data (`seed` picks it), on an autodiff device.
+fn teacher_loss(t2i: &TextToImage, seed: u64, device: &Device) -> Tensor<1> {
     let (b, s) = (2, 32);
-    let x0 = tensor4(host(b * 3 * s * s, 1).into_iter().map(f32::tanh).collect(), [b, 3, s, s], &device);
-    let eps = tensor4(host(b * 3 * s * s, 2), [b, 3, s, s], &device);
-    let sigma = Tensor::<1>::from_data(TensorData::new(vec![0.3f32, 0.8], [b]), &device);
-    let text = t2i.encode(&PROMPTS, &device).unwrap();
+    let x0 = tensor4(host(b * 3 * s * s, seed).into_iter().map(f32::tanh).collect(), [b, 3, s, s], device);
+    let eps = tensor4(host(b * 3 * s * s, seed + 1), [b, 3, s, s], device);
+    let sigma = Tensor::<1>::from_data(TensorData::new(vec![0.3f32, 0.8], [b]), device);
+    let text = t2i.encode(&PROMPTS, device).unwrap();
     let v = t2i.model.forward(flow::add_noise(x0.clone(), eps.clone(), sigma.clone()), sigma, &text).velocity;
-    let loss = (v - flow::velocity_target(x0, eps)).powi_scalar(2).mean();
+    (v - flow::velocity_target(x0, eps)).powi_scalar(2).mean()
+}
+
+fn teacher_step(device: &Device) -> (f32, Vec<Vec<f32>>) {
+    let device = device.clone().autodiff();
+    let t2i = TextToImage::from_files(files(), &device).unwrap();
+    let loss = teacher_loss(&t2i, 1, &device);
     let value = loss.clone().into_scalar::<f32>();
     (value, grads(&t2i.model, &loss.backward()))
+}
+
+/// What two flat AdamW steps change in the parameters (the second packs the gradients of
+/// parameters that are views of the optimizer's buffer). With ε = 1 an update is about `lr · g`,
+/// so a gradient packed at a wrong offset shows at full size, not as a sign.
+fn optimizer_updates(device: &Device) -> Vec<f32> {
+    let device = device.clone().autodiff();
+    let mut t2i = TextToImage::from_files(files(), &device).unwrap();
+    let start = t2i.model.clone();
+    let mut opt = FlatAdamWConfig { beta1: 0.9, beta2: 0.999, eps: 1.0, weight_decay: 0.0, grad_clip: None }.init();
+    let mut updates = Vec::new();
+    for seed in [1, 3] {
+        let grads = GradientsParams::from_grads(teacher_loss(&t2i, seed, &device).backward(), &t2i.model);
+        let before = opt.params().cloned();
+        t2i.model = opt.step(1.0, t2i.model, grads).unwrap();
+        let before = before.unwrap_or_else(|| opt.flatten(&start));
+        updates.extend(common::to_vec(opt.params().expect("stepped").clone() - before));
+    }
+    updates
 }
 
 fn distill_step(device: &Device) -> (f32, Vec<Vec<f32>>) {
@@ -109,4 +138,21 @@ fn teacher_loss_and_gradients_match_the_cpu() {
 #[test]
 fn distillation_loss_and_gradients_match_the_cpu() {
     assert_close("distill", distill_step(&common::cpu()), distill_step(&Device::wgpu(Default::default())));
+}
+
+#[test]
+fn im2col_convolutions_on_wgpu_match_burns_on_the_cpu() {
+    let wgpu = Device::wgpu(Default::default());
+    let im2col = |f: fn(&Device) -> (f32, Vec<Vec<f32>>)| with_algorithm(ConvAlgorithm::Im2col, || f(&wgpu));
+    assert_close("teacher, im2col", teacher_step(&common::cpu()), im2col(teacher_step));
+    assert_close("distill, im2col", distill_step(&common::cpu()), im2col(distill_step));
+}
+
+#[test]
+fn optimizer_steps_match_the_cpu() {
+    let (cpu, gpu) = (optimizer_updates(&common::cpu()), optimizer_updates(&Device::wgpu(Default::default())));
+    assert_eq!(cpu.len(), gpu.len());
+    let d = rel(&cpu, &gpu);
+    println!("two flat AdamW steps: updates' relative max difference {d:.2e}");
+    assert!(d < 1e-3, "the updates differ by {d:.2e} of the largest");
 }

@@ -1,6 +1,7 @@
 //! The UNet's residual block, conditioned on the time(+pooled text) embedding.
 
 use crate::nn::{GroupNorm, GroupNormConfig};
+use crate::ops::conv;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
@@ -44,12 +45,12 @@ impl ResBlockConfig {
 impl ResBlock {
     /// `x`: `[B, Cin, H, W]`, `emb`: `[B, E]` → `[B, Cout, H, W]`.
     pub fn forward(&self, x: Tensor<4>, emb: &Tensor<2>) -> Tensor<4> {
-        let h = self.conv1.forward(silu(self.norm1.forward(x.clone())));
+        let h = conv::forward(&self.conv1, silu(self.norm1.forward(x.clone())));
         let [b, c, _, _] = h.dims();
         let h = h + self.emb_proj.forward(silu(emb.clone())).reshape([b, c, 1, 1]);
-        let h = self.conv2.forward(silu(self.norm2.forward(h)));
+        let h = conv::forward(&self.conv2, silu(self.norm2.forward(h)));
         let shortcut = match &self.skip {
-            Some(skip) => skip.forward(x),
+            Some(skip) => conv::forward(skip, x),
             None => x,
         };
         shortcut + h

@@ -1,5 +1,6 @@
 //! Resolution changes inside the UNet: strided-conv downsampling, nearest ×2 + conv upsampling.
 
+use crate::ops::conv;
 use burn::module::Module;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -29,7 +30,7 @@ impl DownsampleConfig {
 impl Downsample {
     /// `[B, C, H, W] → [B, C, H/2, W/2]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.conv.forward(x)
+        conv::forward(&self.conv, x)
     }
 }
 
@@ -60,6 +61,6 @@ impl Upsample {
             output_size: Some([2 * h, 2 * w]),
             scale_factor: None,
         };
-        self.conv.forward(interpolate(x, options))
+        conv::forward(&self.conv, interpolate(x, options))
     }
 }

@@ -3,6 +3,7 @@
 //! Any side that is a multiple of 2^(levels−1) works; the schedules use multiples of 8.
 
 use crate::nn::{GroupNorm, GroupNormConfig};
+use crate::ops::conv;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
@@ -122,7 +123,7 @@ impl UNet {
     /// `x`: `[B, C, H, W]`, `t`: `[B]` timesteps (1000·σ), `text`: batch-aligned conditioning.
     pub fn forward(&self, x: Tensor<4>, t: Tensor<1>, text: &TextEmbedding) -> UNetOutput {
         let emb = self.time_embed.forward(t) + self.text_proj.forward(text.pooled.clone());
-        let mut h = self.conv_in.forward(x);
+        let mut h = conv::forward(&self.conv_in, x);
         let mut skips = Vec::with_capacity(self.down.len());
         for level in &self.down {
             h = blocks(&level.res, &level.attn, h, &emb, text);
@@ -142,7 +143,7 @@ impl UNet {
                 h = up.forward(h);
             }
         }
-        let velocity = self.conv_out.forward(silu(self.norm_out.forward(h)));
+        let velocity = conv::forward(&self.conv_out, silu(self.norm_out.forward(h)));
         UNetOutput { velocity, features }
     }
 }

@@ -8,8 +8,9 @@
 //! burn backend extension, so the same model code runs on flex, wgpu (fused or not) and, for
 //! training, burn's autodiff of either.
 
+use super::{dims4, reshape};
 use burn::backend::{Backend, Dispatch, backend_extension, tensor::FloatTensor};
-use burn::tensor::{Shape, Tensor};
+use burn::tensor::Tensor;
 
 /// `y = (x − mean) / √(var + ε) · γ + β` per sample and group of `C / groups` channels.
 ///
@@ -46,17 +47,6 @@ struct Forward<B: Backend> {
     xhat: FloatTensor<B>,
     /// `1 / √(var + ε)` per sample and group, `[N, G, 1]`.
     rstd: FloatTensor<B>,
-}
-
-fn dims4<B: Backend>(x: &FloatTensor<B>) -> [usize; 4] {
-    use burn::backend::TensorMetadata;
-    let shape = x.shape();
-    assert_eq!(shape.num_dims(), 4, "group_norm takes [N, C, H, W], got {shape:?}");
-    [shape[0], shape[1], shape[2], shape[3]]
-}
-
-fn reshape<B: Backend, const D: usize>(x: FloatTensor<B>, dims: [usize; D]) -> FloatTensor<B> {
-    B::float_reshape(x, Shape::new(dims))
 }
 
 fn forward<B: Backend>(x: FloatTensor<B>, gamma: FloatTensor<B>, beta: FloatTensor<B>, groups: usize, epsilon: f64) -> Forward<B> {

@@ -7,6 +7,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 use swd_core::nn::{GroupNorm, GroupNormConfig};
+use swd_core::ops::conv;
 
 #[derive(Debug, Clone)]
 pub struct ConvBlockConfig {
@@ -41,8 +42,8 @@ impl ConvBlockConfig {
 impl ConvBlock {
     /// `[B, Cin, H, W]` → `[B, Cout, H/2, W/2]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let h = gelu(self.norm1.forward(self.down.forward(x)));
-        gelu(self.norm2.forward(self.conv.forward(h)))
+        let h = gelu(self.norm1.forward(conv::forward(&self.down, x)));
+        gelu(self.norm2.forward(conv::forward(&self.conv, h)))
     }
 }
 
