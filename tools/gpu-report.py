@@ -21,26 +21,31 @@ def row(doc, schedule):
     return next((r for r in rows if r["schedule"] == schedule or r["schedule"].startswith(schedule + "@")), None)
 
 
-def train(doc, name):
+def train(doc, name, key="s_per_step"):
     if doc is None:
         return None
     rows = doc.get("train") or []
     if isinstance(rows, dict):  # the PyTorch reference times the teacher only
         rows = [rows]
-    return next((r["s_per_step"] for r in rows if r["name"] == name), None)
+    return next((r.get(key) for r in rows if r["name"] == name), None)
 
 
 def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/report/gpu")
-    labels = sorted(p.name[len("burn-"):-len("-generate.json")] for p in out.glob("burn-*-generate.json"))
+    # A build is listed when either of its benchmarks ran (a budget may have cut the other).
+    runs = {}
+    for kind in ("generate", "train"):
+        for p in out.glob(f"burn-*-{kind}.json"):
+            label = p.name[len("burn-"):-len(f"-{kind}.json")]
+            runs[label] = min(runs.get(label, p.stat().st_mtime), p.stat().st_mtime)
     # Builds in the order they were run (file time), so "before" comes before "after".
-    labels.sort(key=lambda l: (out / f"burn-{l}-generate.json").stat().st_mtime)
+    labels = sorted(runs, key=runs.get)
     burn = {l: (load(out / f"burn-{l}-generate.json"), load(out / f"burn-{l}-train.json")) for l in labels}
     torch = {p: load(out / f"torch-{p}.json") for p in ("f32", "bf16")}
     if not labels:
-        sys.exit(f"gpu-report: no burn-*-generate.json in {out}")
+        sys.exit(f"gpu-report: no burn-*-generate.json or burn-*-train.json in {out}")
 
-    gen_batch = next(iter(burn.values()))[0]["batch"]
+    gen_batch = next((g["batch"] for g, _ in burn.values() if g), None)
     train_batch = next((t["batch"] for _, t in burn.values() if t), None)
     # (label, value per burn build, value per PyTorch precision, unit, higher is better)
     measures = [
@@ -48,12 +53,15 @@ def main():
          lambda d: train(d, "teacher") if (d.get("train") or {}).get("batch") == train_batch else None, "s", False),
         (f"distill swd4 step, batch {train_batch}, 5 critic updates", lambda g, t: train(t, "distill swd4"), None, "s", False),
         (f"distill full4 step, same", lambda g, t: train(t, "distill full4"), None, "s", False),
+        ("first step of a run (compilation, tuning-cache reads), teacher", lambda g, t: train(t, "teacher", "first_step_s"), None, "s", False),
+        ("first step of a run, distill swd4", lambda g, t: train(t, "distill swd4", "first_step_s"), None, "s", False),
+        ("first swd4 cycle (each scale's kernels compiled), untimed", lambda g, t: train(t, "distill swd4", "warmup_s"), None, "s", False),
     ]
     for schedule, name in (("swd4", "swd4"), ("full4", "full4"), ("euler:32", "teacher euler:32 + CFG")):
         measures.append((f"generate {name}, batch 1", lambda g, t, s=schedule: (row(g, s) or {}).get("ms_per_image"),
                          lambda d, s=schedule: (row(d, s) or {}).get("ms_per_image"), "ms", False))
         measures.append((f"generate {name}, batch {gen_batch}", lambda g, t, s=schedule: (row(g, s) or {}).get("images_per_s"),
-                         lambda d, s=schedule: (row(d, s) or {}).get("images_per_s") if d["batch"] == gen_batch else None, "images/s", True))
+                         lambda d, s=schedule: (row(d, s) or {}).get("images_per_s") if d.get("batch") == gen_batch else None, "images/s", True))
 
     def fmt(v, unit):
         if v is None:
@@ -71,7 +79,7 @@ def main():
     last = labels[-1]
     head = [f"burn ({l})" for l in labels] + ["PyTorch f32", "PyTorch bf16", f"burn ({last}) / PyTorch f32", f"burn ({last}) / PyTorch bf16"]
     lines = [f"# GPU benchmark: burn vs PyTorch", ""]
-    devices = {l: g["device"] for l, (g, _) in burn.items()}
+    devices = {l: (g or t or {}).get("device", "device not recorded") for l, (g, t) in burn.items()}
     for l, d in devices.items():
         lines.append(f"- burn ({l}): {d}")
     for p, d in torch.items():

@@ -41,14 +41,14 @@ pub fn configure() -> &'static Environment {
     })
 }
 
-/// The first Vulkan adapter's name, e.g. `NVIDIA H200` or `llvmpipe (LLVM 15.0.6, 256 bits)`.
+/// The adapter cubecl's default device comes up on: the first Vulkan one, e.g. `NVIDIA H200` or
+/// `llvmpipe (LLVM 15.0.6, 256 bits)`, else (no Vulkan driver) the first of any backend.
 fn adapter_name() -> Option<String> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends: wgpu::Backends::VULKAN,
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
-    let adapters = futures_lite::future::block_on(instance.enumerate_adapters(wgpu::Backends::VULKAN));
-    adapters.first().map(|a| a.get_info().name)
+    [wgpu::Backends::VULKAN, wgpu::Backends::all()].into_iter().find_map(|backends| {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor { backends, ..wgpu::InstanceDescriptor::new_without_display_handle() });
+        let adapters = futures_lite::future::block_on(instance.enumerate_adapters(backends));
+        adapters.first().map(|a| a.get_info().name)
+    })
 }
 
 /// An adapter name as a file name: letters, digits, `.`, `_` and `-`; the rest `_`.

@@ -160,6 +160,14 @@ fn evalnet_eval_bench_report() {
     let train = bench["train"].as_array().unwrap();
     assert_eq!(train.len(), 3);
     assert!(train.iter().all(|r| r["s_per_step"].as_f64().unwrap() > 0.0 && r["steps_timed"].as_u64().unwrap() >= 1));
+    // One untimed cycle (4 steps) before the timed one in a distillation run, one step in the teacher's.
+    for r in train {
+        let (first, warmup) = (r["first_step_s"].as_f64().unwrap(), r["warmup_s"].as_f64().unwrap());
+        let timed = r["steps_timed"].as_u64().unwrap();
+        assert!(first > 0.0 && warmup >= first, "{r}");
+        assert_eq!(timed, 4, "{r}");
+        assert_eq!(warmup > first, r["name"] != "teacher", "{r}");
+    }
 
     // The report: one row per eval, latency joined from the bench run, plot and grid.
     let md_path = dir.join("out/report.md");

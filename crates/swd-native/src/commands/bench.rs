@@ -136,13 +136,15 @@ pub fn run(args: Args) -> Result<()> {
     }
     let train_rows = match &args.train.data {
         Some(data) if args.train.train => {
-            println!("\ntraining steps (real loops, scratch folder, first step untimed):");
+            println!("\ntraining steps (real loops, scratch folder, warm-up untimed):");
             let rows = bench_train::run(&args.train, data, &args.teacher.clone().unwrap_or_else(|| dir.clone()), batch, &dev)?;
             let swd4 = rows.iter().find(|r| r.name == "distill swd4").map(|r| r.s_per_step);
-            println!("\n| training step | batch | steps timed | s/step | vs distill swd4 |\n|---|---|---|---|---|");
+            println!("\n| training step | batch | steps timed | s/step | vs distill swd4 | first step, s | warm-up, s |");
+            println!("|---|---|---|---|---|---|---|");
             for r in &rows {
                 let rel = swd4.map_or("—".into(), |b| format!("{:.2}×", r.s_per_step / b));
-                println!("| {} | {} | {} | {:.3} | {rel} |", r.name, r.batch, r.steps_timed, r.s_per_step);
+                let (first, warmup) = (r.first_step_s, r.warmup_s);
+                println!("| {} | {} | {} | {:.3} | {rel} | {first:.2} | {warmup:.2} |", r.name, r.batch, r.steps_timed, r.s_per_step);
             }
             rows
         }

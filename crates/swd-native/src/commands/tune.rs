@@ -37,6 +37,10 @@ pub struct Args {
     /// Batch size of the training steps (default: each config's).
     #[arg(long)]
     batch: Option<usize>,
+    /// The teacher's training scales to tune, comma-separated (default: the teacher config's;
+    /// `bench --train` times the teacher at the model's resolution only).
+    #[arg(long, value_delimiter = ',')]
+    teacher_scales: Vec<usize>,
     /// The generation batch tuned besides 1 (the bench's throughput batch).
     #[arg(long, default_value_t = 16)]
     gen_batch: usize,
@@ -72,7 +76,11 @@ pub fn run(args: Args) -> Result<()> {
         rows.push((name, s));
         Ok(())
     };
-    for scale in TeacherConfig::load(&args.teacher_config, &[])?.scales {
+    let scales = match args.teacher_scales.as_slice() {
+        [] => TeacherConfig::load(&args.teacher_config, &[])?.scales,
+        chosen => chosen.to_vec(),
+    };
+    for scale in scales {
         timed(format!("teacher step at {scale}²"), &|| loops.teacher(1, Some(scale)).map(drop))?;
     }
     timed(format!("distillation, {steps} steps of {schedule}"), &|| loops.distill(&schedule, steps).map(drop))?;
