@@ -150,8 +150,14 @@ impl ModelConfig {
         if u.base_channels == 0 || u.res_blocks == 0 || u.heads == 0 || u.norm_groups == 0 {
             return fail("unet.base_channels, res_blocks, heads and norm_groups must be > 0".into());
         }
+        if u.res_blocks > limits::MAX_DEPTH || t.layers > limits::MAX_DEPTH {
+            return fail(format!("unet.res_blocks and text.layers must be at most {}", limits::MAX_DEPTH));
+        }
         for &m in &u.channel_mults {
-            let c = u.base_channels * m;
+            let c = u.base_channels.saturating_mul(m);
+            if c > limits::MAX_CHANNELS || t.width > limits::MAX_CHANNELS {
+                return fail(format!("unet level channels and text.width must be at most {}", limits::MAX_CHANNELS));
+            }
             if m == 0 || c % u.norm_groups != 0 || c % u.heads != 0 {
                 return fail(format!(
                     "unet: level channels {c} must be > 0 and divisible by norm_groups ({}) and heads ({})",
@@ -165,10 +171,18 @@ impl ModelConfig {
         if t.vocab_size < 4 || t.max_tokens < 2 || t.layers == 0 || t.heads == 0 || t.width % t.heads != 0 {
             return fail("text: vocab_size ≥ 4, max_tokens ≥ 2, layers ≥ 1 and width divisible by heads".into());
         }
+        if t.vocab_size > limits::MAX_VOCAB || t.max_tokens > limits::MAX_TOKENS {
+            return fail(format!("text: vocab_size at most {} and max_tokens at most {}", limits::MAX_VOCAB, limits::MAX_TOKENS));
+        }
         limits::side(self.resolution).map_err(|e| Error::Config(format!("resolution: {e}")))?;
         crate::ScaleSchedule::parse(&self.default_schedule, self.resolution)
             .map_err(|e| Error::Config(format!("default_schedule: {e}")))?;
         limits::guidance(self.default_cfg as f64).map_err(|e| Error::Config(format!("default_cfg: {e}")))?;
+        // Counted on a model whose parameters are not allocated (burn initialises them lazily).
+        let params = burn::module::Module::num_params(&crate::SwdModel::new(self, &burn::tensor::Device::flex()));
+        if params > limits::MAX_PARAMS {
+            return fail(format!("the model has {params} parameters; swd loads at most {}", limits::MAX_PARAMS));
+        }
         Ok(())
     }
 }

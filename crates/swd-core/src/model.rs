@@ -161,9 +161,9 @@ impl TextToImage {
 fn check_vocab(config: &ModelConfig, tokenizer: &TextTokenizer) -> Result<()> {
     if tokenizer.vocab_size() > config.text.vocab_size {
         return Err(Error::Config(format!(
-            "text.vocab_size is {} but tokenizer.json has {} tokens",
+            "text.vocab_size is {} but tokenizer.json has token ids up to {}",
             config.text.vocab_size,
-            tokenizer.vocab_size()
+            tokenizer.vocab_size() - 1
         )));
     }
     Ok(())

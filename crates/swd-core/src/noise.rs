@@ -22,6 +22,12 @@ impl NoiseRng {
         Self { s: [next(), next(), next(), next()] }
     }
 
+    /// Whether the state is all zeros, the one state xoshiro never leaves (it draws only
+    /// zeros); seeding never produces it, a hand-edited checkpoint could.
+    pub fn is_degenerate(&self) -> bool {
+        self.s == [0; 4]
+    }
+
     pub fn next_u64(&mut self) -> u64 {
         let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = self.s[1] << 17;

@@ -4,7 +4,7 @@
 //! the format and computes what the `tokenizers` crate computes for it (a dev-only test checks
 //! this), without that crate's weight in the browser module.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use regex::Regex;
@@ -119,8 +119,10 @@ impl TextTokenizer {
         if model.get("unk_token").and_then(Value::as_str) != Some(UNK) {
             return Err(tokenizer_error(format!("model.unk_token must be \"{UNK}\"")));
         }
-        let id = |v: &Value, what: &str| {
-            v.as_u64().and_then(|i| u32::try_from(i).ok()).ok_or_else(|| tokenizer_error(format!("{what} is not a token id")))
+        let id = |v: &Value, what: &str| match v.as_u64() {
+            Some(i) if i < crate::limits::MAX_VOCAB as u64 => Ok(i as u32),
+            Some(i) => Err(tokenizer_error(format!("{what} is {i}; token ids must be below {}", crate::limits::MAX_VOCAB))),
+            None => Err(tokenizer_error(format!("{what} is not a token id"))),
         };
         let vocab = model
             .get("vocab")
@@ -130,13 +132,29 @@ impl TextTokenizer {
             .map(|(w, i)| Ok((w.clone(), id(i, &format!("model.vocab[{w:?}]"))?)))
             .collect::<Result<BTreeMap<_, _>>>()?;
         let mut added = Vec::new();
-        for token in spec.get("added_tokens").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
-            let content = token.get("content").and_then(Value::as_str).ok_or_else(|| tokenizer_error("an added token has no 'content'"))?;
+        let tokens = spec.get("added_tokens").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        if tokens.len() > crate::limits::MAX_ADDED_TOKENS {
+            return Err(tokenizer_error(format!("{} added tokens; swd reads at most {}", tokens.len(), crate::limits::MAX_ADDED_TOKENS)));
+        }
+        for token in tokens {
+            let content = match token.get("content").and_then(Value::as_str) {
+                Some("") => return Err(tokenizer_error("an added token's 'content' is empty")),
+                Some(content) => content,
+                None => return Err(tokenizer_error("an added token has no 'content'")),
+            };
             let flags = ["single_word", "lstrip", "rstrip", "normalized"].map(|f| token.get(f).and_then(Value::as_bool).unwrap_or(false));
             if flags.iter().any(|f| *f) {
                 return Err(tokenizer_error(format!("added token {content:?}: single_word, lstrip, rstrip and normalized must be false")));
             }
             added.push((content.to_string(), id(token.get("id").unwrap_or(&Value::Null), &format!("the id of added token {content:?}"))?));
+        }
+        // One token per id: an added token may repeat its own vocabulary entry, nothing else.
+        let mut owner: HashMap<u32, &str> = HashMap::new();
+        for (token, id) in vocab.iter().map(|(w, i)| (w.as_str(), *i)).chain(added.iter().map(|(c, i)| (c.as_str(), *i))) {
+            match owner.insert(id, token) {
+                Some(other) if other != token => return Err(tokenizer_error(format!("{other:?} and {token:?} share id {id}"))),
+                _ => {}
+            }
         }
         Self::new(vocab, added)
     }
@@ -158,12 +176,11 @@ impl TextTokenizer {
         serde_json::to_string_pretty(&spec).expect("JSON values serialise")
     }
 
-    /// Distinct ids of the vocabulary and the added tokens.
+    /// The embedding rows the ids need: one more than the largest id of the vocabulary and the
+    /// added tokens (the number of tokens when ids are 0..n, as `build` makes them).
     pub fn vocab_size(&self) -> usize {
-        let mut ids: Vec<u32> = self.vocab.values().chain(self.added.iter().map(|(_, id)| id)).copied().collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids.len()
+        let max = self.vocab.values().chain(self.added.iter().map(|(_, id)| id)).max();
+        max.map_or(0, |m| *m as usize + 1)
     }
 
     /// The ids of `text` without `[BOS]` or padding: added tokens where they occur verbatim, the

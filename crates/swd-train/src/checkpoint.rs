@@ -17,6 +17,18 @@ pub struct State {
     pub rng: NoiseRng,
 }
 
+impl State {
+    /// Parses a `state.json`; a random stream whose state is all zeros (which would draw zeros
+    /// for ever) is refused.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        let state: Self = serde_json::from_slice(bytes)?;
+        if state.rng.is_degenerate() {
+            anyhow::bail!("the random stream's state is all zeros");
+        }
+        Ok(state)
+    }
+}
+
 /// Writes `files` (name, bytes) and `state` as the run's checkpoint.
 pub fn save(run: &Path, files: Vec<(&str, Vec<u8>)>, state: &State) -> Result<()> {
     let final_dir = run.join("checkpoint");
@@ -50,7 +62,8 @@ impl Saved {
             .into_iter()
             .find(|d| d.join(STATE).is_file())
             .with_context(|| format!("no checkpoint in {} to resume from", run.display()))?;
-        let state = serde_json::from_slice(&std::fs::read(dir.join(STATE))?).context("corrupt checkpoint state.json")?;
+        let state = State::from_json(&std::fs::read(dir.join(STATE))?)
+            .with_context(|| format!("corrupt checkpoint {}", dir.join(STATE).display()))?;
         Ok(Self { dir, state })
     }
 

@@ -28,7 +28,7 @@ use crate::pack;
 const ALIGN: usize = 64;
 
 /// The state file's format; `-2`: convolution weights channels last in the buffer.
-const FORMAT: &str = "swd-flat-adamw-2";
+pub const FORMAT: &str = "swd-flat-adamw-2";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FlatAdamWConfig {
@@ -154,6 +154,18 @@ fn pack(parts: Vec<(usize, Tensor<1>)>, layout: &[Segment], total: usize, device
     pack::write_parts(Tensor::zeros([total], device), parts)
 }
 
+/// Segments for parameters `(id, numel)` in order, each starting at an `ALIGN` boundary.
+fn layout_of(params: impl Iterator<Item = (u64, usize)>) -> Vec<Segment> {
+    let mut offset = 0;
+    params
+        .map(|(id, numel)| {
+            let segment = Segment { id, offset, numel };
+            offset += numel.div_ceil(ALIGN) * ALIGN;
+            segment
+        })
+        .collect()
+}
+
 fn total(layout: &[Segment]) -> usize {
     layout.last().map_or(0, |s| s.offset + s.numel.div_ceil(ALIGN) * ALIGN)
 }
@@ -167,12 +179,7 @@ impl FlatAdamW {
         module.visit(&mut gather);
         let Some(device) = gather.found.first().map(|(_, g, _)| g.device()) else { return Ok(module) };
         if self.layout.is_empty() {
-            let mut offset = 0;
-            for (id, g, _) in &gather.found {
-                let numel = g.shape().num_elements();
-                self.layout.push(Segment { id: id.val(), offset, numel });
-                offset += numel.div_ceil(ALIGN) * ALIGN;
-            }
+            self.layout = layout_of(gather.found.iter().map(|(id, g, _)| (id.val(), g.shape().num_elements())));
         }
         let index: HashMap<u64, usize> = self.layout.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
         let mut grad_parts = Vec::with_capacity(gather.found.len());
@@ -279,7 +286,19 @@ impl FlatAdamW {
             _ => bail!("optimizer state is not swd's flat AdamW format"),
         }
         self.step = meta.get("step").and_then(|s| s.parse().ok()).context("optimizer state has no step")?;
-        self.layout = serde_json::from_str(meta.get("layout").context("optimizer state has no layout")?).context("optimizer layout")?;
+        if self.step < 0 {
+            bail!("optimizer state has step {}", self.step);
+        }
+        let layout: Vec<Segment> =
+            serde_json::from_str(meta.get("layout").context("optimizer state has no layout")?).context("optimizer layout")?;
+        // Sizes first, so that the offsets below cannot overflow.
+        if layout.iter().try_fold(0usize, |sum, s| sum.checked_add(s.numel).filter(|&n| n <= swd_core::limits::MAX_PARAMS)).is_none() {
+            bail!("optimizer layout holds more than {} values", swd_core::limits::MAX_PARAMS);
+        }
+        if layout != layout_of(layout.iter().map(|s| (s.id, s.numel))) {
+            bail!("optimizer layout's offsets are not consecutive");
+        }
+        self.layout = layout;
         let n = total(&self.layout);
         let read = |name: &str| -> Result<Option<Tensor<1>>> {
             let view = file.tensor(name).with_context(|| format!("optimizer state has no '{name}'"))?;

@@ -50,9 +50,13 @@ impl std::str::FromStr for Override {
 /// or the overridden key (unknown keys list the known ones).
 pub fn load<T: RunConfig>(path: &Path, overrides: &[Override]) -> Result<T> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config {}", path.display()))?;
-    let config: T = toml::from_str(&text).with_context(|| format!("invalid config {}", path.display()))?;
-    let config = apply(config, overrides)?;
-    config.validate().with_context(|| format!("invalid config {} (with the --set overrides)", path.display()))?;
+    parse(&text, overrides).with_context(|| format!("invalid config {}", path.display()))
+}
+
+/// A config from TOML text, with `overrides` applied in order, validated.
+pub fn parse<T: RunConfig>(text: &str, overrides: &[Override]) -> Result<T> {
+    let config: T = apply(toml::from_str(text)?, overrides)?;
+    config.validate().context("with the --set overrides")?;
     Ok(config)
 }
 

@@ -19,6 +19,8 @@ pub const IMAGES_FILE: &str = "images.safetensors";
 pub const IMAGES_128_FILE: &str = "images_128.safetensors";
 pub const CAPTIONS_FILE: &str = "captions.jsonl";
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// The splits a record belongs to.
+pub const SPLITS: [&str; 2] = ["train", "heldout"];
 
 /// `--styles 3d,flat`: clap takes the names from `Style::name`.
 #[cfg(feature = "clap")]
@@ -241,7 +243,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
                 caption: captions::caption(style.name(), variant),
                 tone: variant.tone.clone(),
                 category: variant.category.clone(),
-                split: if held { "heldout" } else { "train" }.into(),
+                split: SPLITS[held as usize].into(),
             });
             counts.images += 1;
         }

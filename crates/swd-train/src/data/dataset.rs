@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::tensor::Dtype;
 
-use super::build::{CAPTIONS_FILE, IMAGES_FILE, Record};
+use super::build::{CAPTIONS_FILE, IMAGES_FILE, Record, SPLITS};
 
 pub struct Dataset {
     pub size: usize,
@@ -21,26 +21,42 @@ impl Dataset {
             bail!("dataset folder {} does not exist (build one with `swd-native data build`)", dir.display());
         }
         let images_path = dir.join(IMAGES_FILE);
-        let bytes = std::fs::read(&images_path).with_context(|| format!("cannot read {}", images_path.display()))?;
-        let st = safetensors::SafeTensors::deserialize(&bytes)
-            .map_err(|e| anyhow::anyhow!("{} is not a valid safetensors file: {e}", images_path.display()))?;
-        let images = st.tensor("images").map_err(|_| anyhow::anyhow!("{} has no 'images' tensor", images_path.display()))?;
-        let shape = images.shape().to_vec();
-        if images.dtype() != Dtype::U8 || shape.len() != 4 || shape[3] != 3 || shape[1] != shape[2] {
-            bail!("{}: expected u8 images [N, S, S, 3], found {:?} {shape:?}", images_path.display(), images.dtype());
-        }
-        let pixels = images.data().to_vec();
+        let images = std::fs::read(&images_path).with_context(|| format!("cannot read {}", images_path.display()))?;
         let captions_path = dir.join(CAPTIONS_FILE);
-        let text = std::fs::read_to_string(&captions_path).with_context(|| format!("cannot read {}", captions_path.display()))?;
+        let captions = std::fs::read(&captions_path).with_context(|| format!("cannot read {}", captions_path.display()))?;
+        Self::from_bytes(&images, &captions).with_context(|| format!("invalid dataset {}", dir.display()))
+    }
+
+    /// A dataset from the bytes of its `images.safetensors` and `captions.jsonl`. Record `i`
+    /// must carry index `i` (as `data build` writes them) and a split the loops know.
+    pub fn from_bytes(images: &[u8], captions: &[u8]) -> Result<Self> {
+        let st = safetensors::SafeTensors::deserialize(images)
+            .map_err(|e| anyhow::anyhow!("{IMAGES_FILE} is not a valid safetensors file: {e}"))?;
+        let tensor = st.tensor("images").map_err(|_| anyhow::anyhow!("{IMAGES_FILE} has no 'images' tensor"))?;
+        let shape = tensor.shape().to_vec();
+        if tensor.dtype() != Dtype::U8 || shape.len() != 4 || shape[3] != 3 || shape[1] != shape[2] {
+            bail!("{IMAGES_FILE}: expected u8 images [N, S, S, 3], found {:?} {shape:?}", tensor.dtype());
+        }
+        swd_core::limits::side(shape[1]).map_err(|e| anyhow::anyhow!("{IMAGES_FILE}: image {e}"))?;
+        let text = std::str::from_utf8(captions).map_err(|e| anyhow::anyhow!("{CAPTIONS_FILE} is not UTF-8: {e}"))?;
         let records = text
             .lines()
             .enumerate()
-            .map(|(i, line)| serde_json::from_str::<Record>(line).with_context(|| format!("{} line {}", captions_path.display(), i + 1)))
+            .map(|(i, line)| {
+                let record: Record = serde_json::from_str(line).with_context(|| format!("{CAPTIONS_FILE} line {}", i + 1))?;
+                if record.index != i {
+                    bail!("{CAPTIONS_FILE} line {}: index {} (record i must have index i)", i + 1, record.index);
+                }
+                if !SPLITS.contains(&record.split.as_str()) {
+                    bail!("{CAPTIONS_FILE} line {}: split {:?} (expected one of {SPLITS:?})", i + 1, record.split);
+                }
+                Ok(record)
+            })
             .collect::<Result<Vec<_>>>()?;
         if records.len() != shape[0] {
-            bail!("{} has {} records but {} holds {} images", captions_path.display(), records.len(), images_path.display(), shape[0]);
+            bail!("{CAPTIONS_FILE} has {} records but {IMAGES_FILE} holds {} images", records.len(), shape[0]);
         }
-        Ok(Self { size: shape[1], pixels, records })
+        Ok(Self { size: shape[1], pixels: tensor.data().to_vec(), records })
     }
 
     pub fn len(&self) -> usize {
@@ -51,7 +67,7 @@ impl Dataset {
         self.records.is_empty()
     }
 
-    /// Indices of the records in `split` ("train" or "heldout").
+    /// Indices of the records in `split` (one of [`SPLITS`]).
     pub fn split(&self, split: &str) -> Vec<usize> {
         self.records.iter().filter(|r| r.split == split).map(|r| r.index).collect()
     }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use swd_core::{SamplerKind, ScaleSchedule, ScheduleSpec};
+use swd_core::{SamplerKind, ScaleSchedule, ScheduleSpec, limits};
 
 use super::losses::{PatchKernel, PatchPooling};
 use crate::run::{Cadence, Cadenced};
@@ -93,8 +93,11 @@ impl RunConfig for DistillConfig {
     fn validate(&self) -> Result<()> {
         self.cadence().validate()?;
         self.parsed_schedule()?;
-        if self.batch_size == 0 {
-            bail!("batch_size must be > 0");
+        for (name, n) in [("batch_size", self.batch_size), ("sample_prompts", self.sample_prompts)] {
+            limits::batch(n).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        }
+        if self.lora_rank > limits::MAX_CHANNELS {
+            bail!("lora_rank must be at most {}", limits::MAX_CHANNELS);
         }
         for (name, lr) in [("lr", self.lr), ("lr_fake", self.lr_fake)] {
             if !(lr > 0.0 && lr.is_finite()) {

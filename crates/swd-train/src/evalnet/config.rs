@@ -37,8 +37,9 @@ impl EvalNetTrainConfig {
 impl RunConfig for EvalNetTrainConfig {
     fn validate(&self) -> Result<()> {
         self.cadence().validate()?;
-        if self.batch_size == 0 || self.warmup_steps > self.steps {
-            bail!("batch_size must be > 0 and warmup_steps ≤ steps");
+        swd_core::limits::batch(self.batch_size).map_err(|e| anyhow::anyhow!("batch_size: {e}"))?;
+        if self.warmup_steps > self.steps {
+            bail!("warmup_steps must be ≤ steps");
         }
         if !(self.lr > 0.0 && self.lr <= 1.0) || !(0.0..=self.lr).contains(&self.min_lr) {
             bail!("lr must be in (0, 1] and min_lr in [0, lr]");

@@ -53,8 +53,8 @@ impl TeacherConfig {
 impl RunConfig for TeacherConfig {
     fn validate(&self) -> Result<()> {
         self.cadence().validate()?;
-        if self.batch_size == 0 {
-            bail!("batch_size must be > 0");
+        for (name, n) in [("batch_size", self.batch_size), ("sample_prompts", self.sample_prompts)] {
+            limits::batch(n).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         }
         if !(self.lr > 0.0 && self.lr <= 1.0) {
             bail!("lr must be in (0, 1]");
