@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing swd needs on a fresh Debian machine: Mesa's lavapipe
-# Vulkan driver (burn's wgpu backend without a GPU), the wasm32 Rust target, Debian's chromium
+# Vulkan driver (burn's wgpu backend without a GPU), OpenMPI and libclang (the `mpi` feature:
+# data-parallel training under mpirun), the wasm32 Rust target, Debian's chromium
 # and Node (browser tests and the demo server), the pinned npm tools (playwright-core, binaryen,
 # and the bundlers of tests/e2e/bundlers), and the pinned Rust tools of the web build — Trunk and
 # the wasm-bindgen CLI at the crate's version — compiled from crates.io into $SWD_TOOLS (default
@@ -15,6 +16,9 @@ ldconfig -p | grep -q libvulkan.so.1 || missing+=(libvulkan1)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+command -v mpicc >/dev/null || missing+=(libopenmpi-dev)
+command -v mpirun >/dev/null || missing+=(openmpi-bin)
+ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || missing+=(libclang-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: apt-get install ${missing[*]}"
   $SUDO apt-get update -qq
@@ -42,4 +46,4 @@ if [ "$("$TOOLS/bin/wasm-bindgen" --version 2>/dev/null | cut -d' ' -f2)" != "$W
   # Not --locked: its lockfile pins a crate version the registry mirror may lack.
   env -u CARGO_TARGET_DIR cargo install wasm-bindgen-cli --version "$WB_VERSION" --root "$TOOLS" --quiet
 fi
-echo "setup: lavapipe, wasm32 target, chromium $(/usr/bin/chromium --version 2>/dev/null | cut -d' ' -f2), node $(node --version), npm tools, trunk $TRUNK_VERSION and wasm-bindgen $WB_VERSION (in $TOOLS/bin) are installed"
+echo "setup: lavapipe, OpenMPI $(mpirun --version 2>/dev/null | head -1 | awk '{print $NF}'), wasm32 target, chromium $(/usr/bin/chromium --version 2>/dev/null | cut -d' ' -f2), node $(node --version), npm tools, trunk $TRUNK_VERSION and wasm-bindgen $WB_VERSION (in $TOOLS/bin) are installed"

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo fmt --all --check
-cargo test --release --locked --workspace
+# `mpi`: data-parallel training, tested under mpirun (tests/data_parallel.rs).
+cargo test --release --locked --workspace --features swd-native/mpi
 bash scripts/build-web.sh
 node --test --test-concurrency=1 tests/e2e/
 echo "test: all Rust and browser tests passed; artefacts in ${E2E_ARTIFACTS:-target-e2e}"

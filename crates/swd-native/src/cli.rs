@@ -14,6 +14,7 @@ use crate::commands::{
     bench, data, distill, eval, export, generate, import, info, init, profile, report, train_evalnet, train_teacher, tune,
 };
 use crate::interrupt;
+use crate::ranks::Job;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -72,14 +73,20 @@ pub enum Command {
 }
 
 impl Command {
-    pub fn run(self) -> Result<()> {
+    /// Runs the command as one rank of `job`: training commands split their batch over the
+    /// ranks, the others refuse to run on several.
+    pub fn run(self, job: &Job) -> Result<()> {
+        let data_parallel = matches!(self, Self::TrainTeacher(_) | Self::Distill(_));
+        if job.world.size() > 1 && !data_parallel {
+            anyhow::bail!("only train-teacher and distill run on several ranks; run this command without mpirun/srun");
+        }
         match self {
             Self::Init(a) => init::run(a),
             Self::Generate(a) => generate::run(a),
             Self::Info(a) => info::run(a),
             Self::Data { command } => data::run(command),
-            Self::TrainTeacher(a) => train_teacher::run(a),
-            Self::Distill(a) => distill::run(a),
+            Self::TrainTeacher(a) => train_teacher::run(a, job),
+            Self::Distill(a) => distill::run(a, job),
             Self::TrainEvalnet(a) => train_evalnet::run(a),
             Self::Eval(a) => eval::run(a),
             Self::Bench(a) => bench::run(a),
@@ -156,9 +163,14 @@ impl RunArgs {
         self.set.iter().cloned().chain(steps).collect()
     }
 
-    /// The run folder, with Ctrl-C / SIGTERM wired to stop after the current step.
-    pub fn options(&self) -> Result<RunOptions> {
-        Ok(RunOptions { out: self.out.clone(), resume: self.resume, stop: interrupt::stop_flag()?, progress: true })
+    /// The run folder, with Ctrl-C / SIGTERM wired to stop after the current step, for `job`'s
+    /// ranks.
+    pub fn options(&self, job: &Job) -> Result<RunOptions> {
+        Ok(RunOptions {
+            progress: true,
+            world: job.world.clone(),
+            ..RunOptions::new(self.out.clone(), self.resume, interrupt::stop_flag()?)
+        })
     }
 }
 

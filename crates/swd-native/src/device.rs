@@ -1,8 +1,11 @@
 //! `--device`: which burn device a command runs on.
 
+use anyhow::{Result, bail};
 use burn::tensor::{Device, DeviceIdentity};
 use clap::ValueEnum;
 use swd_core::ops::conv::{self, ConvAlgorithm};
+
+use crate::ranks::Job;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum DeviceKind {
@@ -20,6 +23,10 @@ pub struct DeviceArgs {
     /// convolutions; GEMMs on a GPU, where burn's direct kernels are slow). Same results either way.
     #[arg(long, value_enum, default_value_t = ConvAlgorithm::Direct)]
     pub conv: ConvAlgorithm,
+    /// With `--device wgpu`: the index of the discrete GPU to use (default: wgpu's choice; in a
+    /// data-parallel job, the rank's index among the ranks on its machine).
+    #[arg(long, value_name = "N")]
+    pub adapter: Option<usize>,
 }
 
 impl DeviceArgs {
@@ -30,8 +37,37 @@ impl DeviceArgs {
             DeviceKind::Cpu => Device::flex(),
             DeviceKind::Wgpu => {
                 crate::tuning::configure();
-                Device::wgpu(Default::default())
+                Device::wgpu(self.adapter.map_or(burn::tensor::DeviceKind::DefaultDevice, burn::tensor::DeviceKind::DiscreteGpu))
             }
+        }
+    }
+
+    /// The device of one rank of `job`: with `--device wgpu` and several ranks, the discrete GPU
+    /// of the rank's local index unless `--adapter` chose one (a machine without discrete GPUs,
+    /// lavapipe, gives every rank its default adapter).
+    pub fn open_rank(&self, job: &Job) -> Result<Device> {
+        if self.device == DeviceKind::Wgpu && self.adapter.is_none() && job.world.size() > 1 {
+            let discrete =
+                crate::tuning::adapters(wgpu::Backends::VULKAN).iter().filter(|a| a.device_type == wgpu::DeviceType::DiscreteGpu).count();
+            if discrete > 0 {
+                if job.local_rank >= discrete {
+                    bail!(
+                        "rank {} is rank {} on its machine, which has {discrete} discrete GPUs: start at most one rank per GPU",
+                        job.world.rank(),
+                        job.local_rank
+                    );
+                }
+                return Ok(Self { adapter: Some(job.local_rank), ..*self }.open());
+            }
+        }
+        Ok(self.open())
+    }
+
+    /// [`describe`](Self::describe), prefixed with the rank in a job of several.
+    pub fn describe_rank(&self, device: &Device, job: &Job) -> String {
+        match job.world.size() {
+            1 => self.describe(device),
+            n => format!("rank {} of {n} (local {}), {}", job.world.rank(), job.local_rank, self.describe(device)),
         }
     }
 

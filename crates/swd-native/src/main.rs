@@ -5,6 +5,7 @@ mod commands;
 mod device;
 mod interrupt;
 mod kernels;
+mod ranks;
 mod report;
 mod tuning;
 
@@ -23,8 +24,15 @@ fn main() {
         eprintln!("error: internal error: {}", swd_core::error::panic_message(info));
     }));
     let cli = cli::Cli::parse();
-    if let Err(err) = cli.command.run() {
+    let job = ranks::Job::start().unwrap_or_else(|err| {
         eprintln!("error: {err:#}");
         std::process::exit(1);
+    });
+    if let Err(err) = cli.command.run(&job) {
+        match job.world.size() {
+            1 => eprintln!("error: {err:#}"),
+            n => eprintln!("error: rank {} of {n}: {err:#}", job.world.rank()),
+        }
+        job.abort(1);
     }
 }

@@ -44,11 +44,13 @@ pub fn configure() -> &'static Environment {
 /// The adapter cubecl's default device comes up on: the first Vulkan one, e.g. `NVIDIA H200` or
 /// `llvmpipe (LLVM 15.0.6, 256 bits)`, else (no Vulkan driver) the first of any backend.
 fn adapter_name() -> Option<String> {
-    [wgpu::Backends::VULKAN, wgpu::Backends::all()].into_iter().find_map(|backends| {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor { backends, ..wgpu::InstanceDescriptor::new_without_display_handle() });
-        let adapters = futures_lite::future::block_on(instance.enumerate_adapters(backends));
-        adapters.first().map(|a| a.get_info().name)
-    })
+    [wgpu::Backends::VULKAN, wgpu::Backends::all()].into_iter().find_map(|backends| adapters(backends).first().map(|a| a.name.clone()))
+}
+
+/// The adapters wgpu finds on `backends`, in its order.
+pub fn adapters(backends: wgpu::Backends) -> Vec<wgpu::AdapterInfo> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor { backends, ..wgpu::InstanceDescriptor::new_without_display_handle() });
+    futures_lite::future::block_on(instance.enumerate_adapters(backends)).iter().map(|a| a.get_info()).collect()
 }
 
 /// An adapter name as a file name: letters, digits, `.`, `_` and `-`; the rest `_`.

@@ -61,6 +61,24 @@ fn evalnet_eval_bench_report() {
     assert!(weights.windows(5).any(|w| w == b"\"F16\""), "shipped weights are f16");
     let again = run(&["train-evalnet", "--config", &evalnet_config, "--data", &s(&data), "--out", &s(&run_dir), "--set", "warmup_steps=6"]);
     assert_clean_error(&again, "--resume");
+    // --resume continues it: the parameters keep the ids the saved optimizer layout names.
+    let resumed = ok(&[
+        "train-evalnet",
+        "--config",
+        &evalnet_config,
+        "--data",
+        &s(&data),
+        "--out",
+        &s(&run_dir),
+        "--steps",
+        "64",
+        "--set",
+        "batch_size=16",
+        "--set",
+        "warmup_steps=6",
+        "--resume",
+    ]);
+    assert!(resumed.contains("4 steps at"), "{resumed}");
 
     // A tiny teacher on the fixture data (its tokenizer matches the dataset's, as --train needs).
     let teacher_run = dir.join("teacher");

@@ -13,6 +13,7 @@ pub mod import;
 pub mod lr;
 pub mod optim;
 pub mod pack;
+pub mod parallel;
 pub mod param_ids;
 pub mod run;
 pub mod teacher;

@@ -22,6 +22,7 @@ use safetensors::tensor::{Dtype, TensorView};
 use serde::{Deserialize, Serialize};
 
 use crate::pack;
+use crate::parallel::World;
 
 /// Each parameter starts on a multiple of this many values (256 bytes of f32): the GPU's storage
 /// offset alignment, so a parameter's slice of the buffer is a view, not a copy.
@@ -48,7 +49,7 @@ impl FlatAdamWConfig {
     }
 
     pub fn init(self) -> FlatAdamW {
-        FlatAdamW { config: self, step: 0, layout: Vec::new(), params: None, m: None, v: None }
+        FlatAdamW { config: self, step: 0, layout: Vec::new(), params: None, m: None, v: None, world: World::single() }
     }
 }
 
@@ -70,6 +71,8 @@ pub struct FlatAdamW {
     /// `[total]` first and second moments.
     m: Option<Tensor<1>>,
     v: Option<Tensor<1>>,
+    /// The ranks whose gradients each step averages (one all-reduce of the flat gradient).
+    world: World,
 }
 
 /// Axes from a parameter's shape to its order in the flat buffer: `[O, I, kH, kW]` →
@@ -171,6 +174,12 @@ fn total(layout: &[Segment]) -> usize {
 }
 
 impl FlatAdamW {
+    /// This optimizer averaging every step's gradient over `world`'s ranks, before clipping.
+    pub fn with_world(mut self, world: &World) -> Self {
+        self.world = world.clone();
+        self
+    }
+
     /// One AdamW step at learning rate `lr` with `grads` of `module`. The first step fixes the
     /// layout (the parameters that have gradients); later a parameter without a gradient steps
     /// with a zero one, and one that was not in the first step's is an error.
@@ -193,7 +202,7 @@ impl FlatAdamW {
             value_parts.extend(value.map(|v| (i, v)));
         }
         let n = total(&self.layout);
-        let mut g = pack(grad_parts, &self.layout, n, &device);
+        let mut g = self.world.mean(pack(grad_parts, &self.layout, n, &device))?;
         let p = match self.params.take() {
             Some(p) => p,
             None => pack(value_parts, &self.layout, n, &device),

@@ -15,6 +15,10 @@
 //! ```
 //! Ctrl-C or SIGTERM (the `stop` flag) ends every loop the same way: the step in flight
 //! finishes, a checkpoint (and samples) follow, and the loop returns normally.
+//!
+//! In a data-parallel run every rank drives a `Run`; rank 0 alone writes the folder, and the
+//! ranks agree after every step on whether any of them was asked to stop, so that all stop at the
+//! same step.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -28,6 +32,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkpoint::{self, Saved, State};
 use crate::fsutil;
+use crate::parallel::World;
 use crate::toml_config::{self, RunConfig};
 
 pub const CONFIG_FILE: &str = "config.toml";
@@ -43,6 +48,15 @@ pub struct RunOptions {
     /// Set to stop after the current step with a checkpoint (Ctrl-C / SIGTERM).
     pub stop: Arc<AtomicBool>,
     pub progress: bool,
+    /// The ranks of a data-parallel run ([`World::single`] for a plain one).
+    pub world: World,
+}
+
+impl RunOptions {
+    /// A plain run in `out`: one rank, no progress bar, stopped only by `stop`.
+    pub fn new(out: PathBuf, resume: bool, stop: Arc<AtomicBool>) -> Self {
+        Self { out, resume, stop, progress: false, world: World::single() }
+    }
 }
 
 /// How long a run is and how often it logs, samples and checkpoints (the config's keys).
@@ -105,11 +119,14 @@ pub struct Run {
     pub dir: PathBuf,
     cadence: Cadence,
     stop: Arc<AtomicBool>,
+    world: World,
     stopping: bool,
     bar: ProgressBar,
     started: Instant,
     step_started: Instant,
     first_step: usize,
+    /// The step of the last `log` call.
+    logged: usize,
     last: BTreeMap<String, f64>,
 }
 
@@ -119,7 +136,10 @@ impl Run {
     /// `steps`), returns the newest checkpoint and trims the log to its step.
     pub fn open<C: Cadenced>(opts: &RunOptions, config: &C) -> Result<(Self, Option<Saved>)> {
         let dir = opts.out.clone();
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create run folder {}", dir.display()))?;
+        let writer = opts.world.is_writer();
+        if writer {
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create run folder {}", dir.display()))?;
+        }
         let config_path = dir.join(CONFIG_FILE);
         let saved = if opts.resume {
             let text =
@@ -130,7 +150,9 @@ impl Run {
                 bail!("cannot resume: the config differs from the run's {} (only steps may change)", config_path.display());
             }
             let saved = Saved::open(&dir)?;
-            trim_log(&dir.join(LOG_FILE), saved.state.step)?;
+            if writer {
+                trim_log(&dir.join(LOG_FILE), saved.state.step)?;
+            }
             Some(saved)
         } else {
             if dir.join("checkpoint").exists() {
@@ -138,21 +160,25 @@ impl Run {
             }
             None
         };
-        fsutil::write_atomic(&config_path, toml_config::to_toml(config).as_bytes())?;
+        if writer {
+            fsutil::write_atomic(&config_path, toml_config::to_toml(config).as_bytes())?;
+        }
         let cadence = config.cadence();
         let first_step = saved.as_ref().map_or(0, |s| s.state.step);
-        let bar = progress_bar(cadence.steps, opts.progress, "");
+        let bar = progress_bar(cadence.steps, opts.progress && writer, "");
         bar.set_position(first_step as u64);
         let now = Instant::now();
         let run = Self {
             dir,
             cadence,
             stop: opts.stop.clone(),
+            world: opts.world.clone(),
             stopping: false,
             bar,
             started: now,
             step_started: now,
             first_step,
+            logged: first_step,
             last: BTreeMap::new(),
         };
         Ok((run, saved))
@@ -168,13 +194,18 @@ impl Run {
         Some(self.cadence.at(done + 1, self.cadence.log_every))
     }
 
-    /// After the step that made `done` steps: what is due. A stop request seen here makes a
-    /// checkpoint and samples due, and the next `next_step` ends the run.
-    pub fn step_done(&mut self, done: usize) -> Due {
+    /// After the step that made `done` steps: what is due. A stop request seen here (on any
+    /// rank) makes a checkpoint and samples due, and the next `next_step` ends the run.
+    pub fn step_done(&mut self, done: usize) -> Result<Due> {
         self.bar.inc(1);
-        self.stopping = self.stop.load(Ordering::SeqCst) && done < self.cadence.steps;
+        self.stopping = self.world.any(self.stop.load(Ordering::SeqCst))? && done < self.cadence.steps;
         let due = |every: usize| self.stopping || self.cadence.at(done, every);
-        Due { checkpoint: due(self.cadence.checkpoint_every), samples: self.cadence.sample_every.is_some_and(due) }
+        Ok(Due { checkpoint: due(self.cadence.checkpoint_every), samples: self.cadence.sample_every.is_some_and(due) })
+    }
+
+    /// Whether this rank writes the run folder, its samples and models (rank 0).
+    pub fn is_writer(&self) -> bool {
+        self.world.is_writer()
     }
 
     /// Appends step `done`'s line to `log.jsonl`: `fields` plus the step, its seconds and the
@@ -194,17 +225,35 @@ impl Run {
         }
         line["step_s"] = self.step_started.elapsed().as_secs_f64().into();
         line["steps_per_s"] = self.steps_per_s(done).into();
+        let reduce = self.world.take_stats();
+        if self.world.size() > 1 {
+            // Per-step means since the last logged step.
+            let steps = (done - self.logged).max(1) as f64;
+            line["ranks"] = self.world.size().into();
+            line["allreduce_s"] = (reduce.seconds / steps).into();
+            line["allreduce_mb"] = (reduce.bytes as f64 / steps / 1e6).into();
+        }
+        self.logged = done;
+        if !self.world.is_writer() {
+            return Ok(());
+        }
         self.bar.set_message(msg.join(" "));
         log_line(&self.dir.join(LOG_FILE), &line)
     }
 
-    /// Writes `files` and `state` as the run's checkpoint (swapped in by renames).
+    /// Writes `files` and `state` as the run's checkpoint (swapped in by renames); rank 0 only.
     pub fn checkpoint(&self, files: Vec<(&str, Vec<u8>)>, state: &State) -> Result<()> {
+        if !self.world.is_writer() {
+            return Ok(());
+        }
         checkpoint::save(&self.dir, files, state)
     }
 
-    /// Writes the fixed prompts of the sample grids (`samples/prompts.txt`).
+    /// Writes the fixed prompts of the sample grids (`samples/prompts.txt`); rank 0 only.
     pub fn sample_prompts(&self, prompts: &[String]) -> Result<()> {
+        if !self.world.is_writer() {
+            return Ok(());
+        }
         let dir = self.dir.join(SAMPLES_DIR);
         std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         fsutil::write_atomic(&dir.join("prompts.txt"), (prompts.join("\n") + "\n").as_bytes())
@@ -288,7 +337,7 @@ mod tests {
     }
 
     fn options(dir: &Path, resume: bool) -> RunOptions {
-        RunOptions { out: dir.to_path_buf(), resume, stop: Arc::new(AtomicBool::new(false)), progress: false }
+        RunOptions::new(dir.to_path_buf(), resume, Arc::new(AtomicBool::new(false)))
     }
 
     /// Runs `config` to its end (or a stop); the steps that logged, checkpointed and sampled.
@@ -304,7 +353,7 @@ mod tests {
             if Some(state.step) == stop_after {
                 opts.stop.store(true, Ordering::SeqCst);
             }
-            let due = run.step_done(state.step);
+            let due = run.step_done(state.step).unwrap();
             if due.checkpoint {
                 run.checkpoint(vec![], &state)?;
             }

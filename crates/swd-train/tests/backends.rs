@@ -20,6 +20,7 @@ use swd_train::distill::DistillConfig;
 use swd_train::distill::critic::Critic;
 use swd_train::distill::step::{StepInput, generator_loss};
 use swd_train::optim::FlatAdamWConfig;
+use swd_train::parallel::Shard;
 
 const PROMPTS: [&str; 2] = ["3d emoji: red apple", "flat emoji: cat"];
 
@@ -124,6 +125,7 @@ fn distill_step(device: &Device) -> (f32, Vec<Vec<f32>>) {
         real: tensor4(host(b * 3 * s * s, 3).into_iter().map(f32::tanh).collect(), [b, 3, s, s], &plain),
         x_in: tensor4(host(b * 3 * s * s, 4), [b, 3, s, s], &plain),
         sigma: 0.8,
+        shard: Shard::whole(b),
     };
     let (total, _) = generator_loss(&student, &critic, &teacher, &input, &cfg, &mut NoiseRng::new(5), &device).unwrap();
     let value = total.clone().into_scalar::<f32>();

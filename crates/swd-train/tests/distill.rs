@@ -16,6 +16,7 @@ use swd_train::data::build::{BuildOptions, Style, build};
 use swd_train::distill::critic::Critic;
 use swd_train::distill::step::{StepInput, critic_loss, generator_loss};
 use swd_train::distill::{DistillConfig, DistillOptions, distill};
+use swd_train::parallel::Shard;
 use swd_train::run::{RunOptions, RunSummary};
 use swd_train::toml_config::RunConfig;
 
@@ -50,7 +51,7 @@ fn tiny_config() -> DistillConfig {
 }
 
 fn run(cfg: DistillConfig, teacher: &Path, data: &Path, out: &Path, resume: bool) -> anyhow::Result<RunSummary> {
-    let run = RunOptions { out: out.to_path_buf(), resume, stop: Arc::new(AtomicBool::new(false)), progress: false };
+    let run = RunOptions::new(out.to_path_buf(), resume, Arc::new(AtomicBool::new(false)));
     distill(DistillOptions { config: cfg, teacher: teacher.to_path_buf(), data: data.to_path_buf(), run, device: common::cpu() })
 }
 
@@ -130,6 +131,7 @@ fn each_loss_trains_only_its_own_networks() {
         real: Tensor::<4>::zeros([2, 3, 32, 32], &plain),
         x_in: Tensor::<4>::ones([2, 3, 32, 32], &plain) * 0.3,
         sigma: 0.8,
+        shard: Shard::whole(2),
     };
     let has_grad =
         |p: &swd_core::burn::module::Param<Tensor<4>>, g: &_| p.val().grad(g).is_some_and(|g| g.abs().sum().into_scalar::<f32>() > 0.0);

@@ -98,7 +98,7 @@ fn run(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool) -> anyhow::Res
 }
 
 fn run_from(cfg: TeacherConfig, data: &Path, out: &Path, resume: bool, init: Option<PathBuf>) -> anyhow::Result<RunSummary> {
-    let run = RunOptions { out: out.to_path_buf(), resume, stop: Arc::new(AtomicBool::new(false)), progress: false };
+    let run = RunOptions::new(out.to_path_buf(), resume, Arc::new(AtomicBool::new(false)));
     train(TrainOptions { config: cfg, data: data.to_path_buf(), run, init, device: common::cpu() })
 }
 
@@ -154,8 +154,9 @@ fn resume_continues_exactly() {
     run(TeacherConfig { steps: 3, ..cfg.clone() }, &data, &split, false).unwrap();
     run(cfg.clone(), &data, &split, true).unwrap();
     assert_eq!(losses(&straight), losses(&split), "loss sequence must be identical");
-    let read = |d: &Path| std::fs::read(d.join("checkpoint/model.safetensors")).unwrap();
-    assert_eq!(read(&straight), read(&split), "final weights must be identical");
+    let read = |d: &Path, file: &str| std::fs::read(d.join("checkpoint").join(file)).unwrap();
+    assert_eq!(read(&straight, "model.safetensors"), read(&split, "model.safetensors"), "final weights must be identical");
+    assert_eq!(read(&straight, "ema.safetensors"), read(&split, "ema.safetensors"), "the EMA must resume exactly too");
 
     let mut other = cfg;
     other.lr *= 2.0;

@@ -102,7 +102,7 @@ impl<'a> Loops<'a> {
     fn options(&self, name: &str) -> RunOptions {
         let out = self.scratch.join(name);
         let _ = std::fs::remove_dir_all(&out);
-        RunOptions { out, resume: false, stop: Arc::new(AtomicBool::new(false)), progress: false }
+        RunOptions::new(out, false, Arc::new(AtomicBool::new(false)))
     }
 
     /// `steps` distillation steps into `schedule`; the run folder.

@@ -18,7 +18,8 @@ pub fn run(args: Args) -> Result<()> {
     let config = EvalNetTrainConfig::load(&args.run.config, &args.run.overrides())?;
     let device = args.device.open();
     println!("training the evaluation network on {} → {}", args.device.describe(&device), args.run.out.display());
-    let summary = train(EvalNetTrainOptions { config, data: args.run.data.clone(), run: args.run.options()?, device })?;
+    let summary =
+        train(EvalNetTrainOptions { config, data: args.run.data.clone(), run: args.run.options(&crate::ranks::Job::alone())?, device })?;
     if let Some(report) = &summary.report {
         let pct = |v: &serde_json::Value| v.as_f64().map_or("n/a".to_string(), |x| format!("{:.1}%", 100.0 * x));
         let h = &report["heldout"];

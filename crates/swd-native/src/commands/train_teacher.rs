@@ -7,6 +7,7 @@ use swd_train::teacher::{TeacherConfig, TrainOptions, train};
 
 use crate::cli::RunArgs;
 use crate::device::DeviceArgs;
+use crate::ranks::Job;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -19,10 +20,13 @@ pub struct Args {
     device: DeviceArgs,
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(args: Args, job: &Job) -> Result<()> {
     let config = TeacherConfig::load(&args.run.config, &args.run.overrides())?;
-    let device = args.device.open();
-    println!("training {:?} teacher on {} → {}", config.preset, args.device.describe(&device), args.run.out.display());
-    let summary = train(TrainOptions { config, data: args.run.data.clone(), run: args.run.options()?, init: args.init, device })?;
+    let device = args.device.open_rank(job)?;
+    println!("training {:?} teacher on {} → {}", config.preset, args.device.describe_rank(&device, job), args.run.out.display());
+    let summary = train(TrainOptions { config, data: args.run.data.clone(), run: args.run.options(job)?, init: args.init, device })?;
+    if !job.world.is_writer() {
+        return Ok(());
+    }
     super::report_run(&summary, &args.run.out)
 }

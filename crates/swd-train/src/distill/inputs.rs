@@ -1,4 +1,6 @@
-//! Generator inputs and the noise of the losses, drawn from the run's host RNG.
+//! Generator inputs and the noise of the losses, drawn from the run's host RNG. Every draw is
+//! for the global batch, of which a rank keeps its shard: the stream does not depend on the
+//! number of ranks.
 
 use burn::tensor::{Device, Tensor, TensorData};
 use swd_core::noise::NoiseRng;
@@ -6,16 +8,18 @@ use swd_core::resize::{UpsampleMode, area_resize, upsample};
 use swd_core::{ScaleSchedule, flow};
 
 use super::config::ScaleOrder;
+use crate::parallel::Shard;
 
-/// `[B, C, S, S]` standard normal noise.
-pub fn normal(rng: &mut NoiseRng, shape: [usize; 4], device: &Device) -> Tensor<4> {
-    Tensor::from_data(TensorData::new(rng.normals(shape.iter().product()), shape), device)
+/// `[shard.len, C, H, W]` standard normal noise: the shard's rows of the global batch's.
+pub fn normal(rng: &mut NoiseRng, shard: &Shard, [c, h, w]: [usize; 3], device: &Device) -> Tensor<4> {
+    let values = shard.rows(&rng.normals(shard.global * c * h * w));
+    Tensor::from_data(TensorData::new(values, [shard.len, c, h, w]), device)
 }
 
-/// `[B]` noise levels uniform in `[lo, hi]`.
-pub fn sigmas(rng: &mut NoiseRng, b: usize, [lo, hi]: [f32; 2], device: &Device) -> Tensor<1> {
-    let values: Vec<f32> = (0..b).map(|_| lo + (hi - lo) * rng.uniform() as f32).collect();
-    Tensor::from_data(TensorData::new(values, [b]), device)
+/// `[shard.len]` noise levels uniform in `[lo, hi]`: the shard's of the global batch's.
+pub fn sigmas(rng: &mut NoiseRng, shard: &Shard, [lo, hi]: [f32; 2], device: &Device) -> Tensor<1> {
+    let values: Vec<f32> = (0..shard.global).map(|_| lo + (hi - lo) * rng.uniform() as f32).collect();
+    Tensor::from_data(TensorData::new(shard.rows(&values), [shard.len]), device)
 }
 
 /// Scale index of generator step `step`.

@@ -10,6 +10,7 @@ use super::DistillConfig;
 use super::critic::Critic;
 use super::inputs::{normal, sigmas};
 use super::losses::{dmd_loss, dmd_target, gan_discriminator_loss, gan_generator_loss, patch_loss};
+use crate::parallel::Shard;
 
 /// One batch at scale index `k`: prompts, the real images at s_k and the generator's input.
 pub struct StepInput {
@@ -19,6 +20,8 @@ pub struct StepInput {
     /// `[B, C, s_k, s_k]` generator input at σ_k (plain device).
     pub x_in: Tensor<4>,
     pub sigma: f32,
+    /// Which rows of the global batch these are: the losses' noise is drawn for the global batch.
+    pub shard: Shard,
 }
 
 /// The critic's losses: (total, diffusion, discriminator if on). The fake score learns the
@@ -37,10 +40,11 @@ pub fn critic_loss(
     let text_s = t2i.encode_with(student, &input.prompts, &plain)?;
     let x0_hat = input.x_in.clone() - student.velocity(input.x_in.clone(), input.sigma, &text_s) * input.sigma;
     let [b, c, h, w] = x0_hat.dims();
+    let shard = &input.shard;
     let text_c = t2i.encode_with(&critic.fake, &input.prompts, device)?;
-    let sig_f = sigmas(rng, b, cfg.fake_sigma, device);
+    let sig_f = sigmas(rng, shard, cfg.fake_sigma, device);
     let x0_hat = x0_hat.autodiff();
-    let xt = flow::add_noise(x0_hat.clone(), normal(rng, [b, c, h, w], device), sig_f.clone());
+    let xt = flow::add_noise(x0_hat.clone(), normal(rng, shard, [c, h, w], device), sig_f.clone());
     if cfg.w_fake_disc == 0.0 || cfg.w_gan == 0.0 {
         let (x0_pred, _) = critic.forward(xt, sig_f, &text_c);
         let diffusion = (x0_pred - x0_hat).powi_scalar(2).mean();
@@ -48,8 +52,8 @@ pub fn critic_loss(
     }
     // Noised student samples and noised real images through the fake network as one batch:
     // the first half feeds the diffusion loss, both halves the discriminator head.
-    let sig_r = sigmas(rng, b, cfg.fake_sigma, device);
-    let real = flow::add_noise(input.real.clone().autodiff(), normal(rng, [b, c, h, w], device), sig_r.clone());
+    let sig_r = sigmas(rng, shard, cfg.fake_sigma, device);
+    let real = flow::add_noise(input.real.clone().autodiff(), normal(rng, shard, [c, h, w], device), sig_r.clone());
     let (x0_pred, out) = critic.forward(Tensor::cat(vec![xt, real], 0), Tensor::cat(vec![sig_f, sig_r], 0), &text_c.repeat(2));
     let diffusion = (x0_pred.narrow(0, 0, b) - x0_hat).powi_scalar(2).mean();
     let logits = critic.head.forward(out.features);
@@ -90,9 +94,9 @@ pub fn generator_loss(
     let mut terms = Vec::new();
     if cfg.w_dmd > 0.0 {
         let critic_valid = critic.valid();
-        let sig_d = sigmas(rng, b, cfg.dmd_sigma, &plain);
+        let sig_d = sigmas(rng, &input.shard, cfg.dmd_sigma, &plain);
         let x0_plain = x0_hat.clone().inner();
-        let xd = flow::add_noise(x0_plain.clone(), normal(rng, [b, c, h, w], &plain), sig_d.clone());
+        let xd = flow::add_noise(x0_plain.clone(), normal(rng, &input.shard, [c, h, w], &plain), sig_d.clone());
         let v = guided_velocity(teacher, xd.clone(), sig_d.clone(), &input.prompts, cfg.teacher_cfg)?;
         let x0_real = flow::x0_from_velocity(xd.clone(), v, sig_d.clone());
         let text_f = teacher.encode_with(&critic_valid.fake, &input.prompts, &plain)?;
@@ -105,8 +109,8 @@ pub fn generator_loss(
         // Features of the frozen critic: gradients reach x̂0, never the critic.
         let frozen = critic.clone().no_grad();
         let text_f = teacher.encode_with(&frozen.fake, &input.prompts, device)?;
-        let sig_p = sigmas(rng, b, cfg.patch_sigma, device);
-        let eps = normal(rng, [b, c, h, w], device);
+        let sig_p = sigmas(rng, &input.shard, cfg.patch_sigma, device);
+        let eps = normal(rng, &input.shard, [c, h, w], device);
         let fake_in = flow::add_noise(x0_hat, eps.clone(), sig_p.clone());
         let fake_features = if cfg.w_patch > 0.0 {
             // x̂0 and its real image, noised alike, through the frozen fake network as one batch.

@@ -16,9 +16,9 @@ use super::score::{Accuracy, Outputs};
 use super::{Augment, EvalNet, EvalNetConfig, EvalNetFolder, EvalNetTrainConfig, Labels};
 use crate::checkpoint::State;
 use crate::data::Dataset;
-use crate::lr;
 use crate::optim::FlatAdamWConfig;
 use crate::run::{Run, RunOptions, RunSummary};
+use crate::{lr, param_ids};
 
 pub struct EvalNetTrainOptions {
     pub config: EvalNetTrainConfig,
@@ -82,11 +82,12 @@ pub fn train(opts: EvalNetTrainOptions) -> Result<EvalNetTrainSummary> {
     let (mut run, saved) = Run::open(&opts.run, cfg)?;
     let (mut net, mut state) = match saved {
         Some(ck) => {
-            let net = weights::load(net_config.init(&device), &ck.read(WEIGHTS)?)?;
+            // Stable parameter ids: the saved optimizer layout names them.
+            let net = param_ids::assign(weights::load(net_config.init(&device), &ck.read(WEIGHTS)?)?, 0);
             optimizer = optimizer.load_bytes(&ck.read(OPTIMIZER)?, &plain)?;
             (net, ck.state)
         }
-        None => (net_config.init(&device), State { step: 0, rng: NoiseRng::new(cfg.seed ^ 0xe7a1) }),
+        None => (param_ids::assign(net_config.init(&device), 0), State { step: 0, rng: NoiseRng::new(cfg.seed ^ 0xe7a1) }),
     };
     let mut lr = lr::warmup(cfg.lr, cfg.warmup_steps, Some(lr::Cosine { min_lr: cfg.min_lr, steps: cfg.steps }), state.step)?;
     let class_loss = CrossEntropyLossConfig::new().with_smoothing(Some(cfg.label_smoothing)).init(&device);
@@ -118,7 +119,7 @@ pub fn train(opts: EvalNetTrainOptions) -> Result<EvalNetTrainSummary> {
         if let Some(l) = loss_value {
             run.log(state.step, &[("loss", l as f64), ("lr", rate.base())])?;
         }
-        if run.step_done(state.step).checkpoint {
+        if run.step_done(state.step)?.checkpoint {
             let files =
                 vec![(WEIGHTS, weights::to_safetensors(&net, StoreDtype::F32, Default::default())?), (OPTIMIZER, optimizer.to_bytes()?)];
             run.checkpoint(files, &state)?;

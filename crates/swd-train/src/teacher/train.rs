@@ -84,10 +84,13 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
     let plain = opts.device.clone();
     let device = plain.clone().autodiff();
     let model_dir = opts.run.out.join("model");
+    // Data parallel: every rank draws the global batch's randomness and trains on its rows.
+    let world = opts.run.world.clone();
+    let shard = world.shard(cfg.batch_size)?;
 
     // Model, EMA, optimizer, RNG: fresh or from the checkpoint.
     plain.seed(cfg.seed);
-    let mut optimizer = FlatAdamWConfig::new(cfg.weight_decay, cfg.grad_clip).init();
+    let mut optimizer = FlatAdamWConfig::new(cfg.weight_decay, cfg.grad_clip).init().with_world(&world);
     let (mut run, saved) = Run::open(&opts.run, cfg)?;
     let (mut model, mut ema_model, mut state) = match saved {
         Some(ck) => {
@@ -96,7 +99,8 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
             model_config =
                 ModelConfig::from_json(&std::fs::read(&run_config).with_context(|| format!("cannot read {}", run_config.display()))?)?;
             let model = param_ids::assign(weights::load(SwdModel::new(&model_config, &device), &ck.read(MODEL)?)?, 0);
-            let ema_model = weights::load(SwdModel::new(&model_config, &plain), &ck.read(EMA)?)?;
+            // The model's parameter ids: the EMA runs on the optimizer's layout, which names them.
+            let ema_model = param_ids::assign(weights::load(SwdModel::new(&model_config, &plain), &ck.read(EMA)?)?, 0);
             optimizer = optimizer.load_bytes(&ck.read(OPTIMIZER)?, &plain)?;
             (model, ema_model, ck.state)
         }
@@ -121,6 +125,7 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
             (model, ema_model, State { step: 0, rng: NoiseRng::new(cfg.seed ^ 0x5eed) })
         }
     };
+    world.check_replicas(&model, &format!("the model at step {}", state.step))?;
     let mut lr = lr::warmup(cfg.lr, cfg.warmup_steps, None, state.step)?;
     let mut ema_flat = None;
     let prompts_fixed = sample_prompts(&ds, cfg.sample_prompts);
@@ -131,11 +136,12 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
         let rng = &mut state.rng;
         let scale = cfg.scales[rng.below(cfg.scales.len())];
         let indices: Vec<usize> = (0..cfg.batch_size).map(|_| train_idx[rng.below(train_idx.len())]).collect();
-        let texts = prompts(&ds, &indices, rng, cfg.caption_dropout);
-        let x0 = resize::area_resize(ds.images(&indices, &device), scale);
-        let b = indices.len();
-        let eps = Tensor::<4>::from_data(TensorData::new(rng.normals(b * 3 * scale * scale), [b, 3, scale, scale]), &device);
-        let sigmas = flow::logit_normal_sigmas(rng, b, cfg.sigma_mean, cfg.sigma_std);
+        let texts = shard.rows(&prompts(&ds, &indices, rng, cfg.caption_dropout));
+        let x0 = resize::area_resize(ds.images(&shard.rows(&indices), &device), scale);
+        let (global, b) = (indices.len(), shard.len);
+        let eps = shard.rows(&rng.normals(global * 3 * scale * scale));
+        let eps = Tensor::<4>::from_data(TensorData::new(eps, [b, 3, scale, scale]), &device);
+        let sigmas = shard.rows(&flow::logit_normal_sigmas(rng, global, cfg.sigma_mean, cfg.sigma_std));
         let sigma = Tensor::<1>::from_data(TensorData::new(sigmas, [b]), &device);
         let xt = flow::add_noise(x0.clone(), eps.clone(), sigma.clone());
 
@@ -146,6 +152,10 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
         let loss = (v - flow::velocity_target(x0, eps)).powi_scalar(2).mean();
         let rate = lr.step();
         let loss_value = log_now.then(|| loss.clone().into_scalar::<f32>());
+        let loss_value = match loss_value {
+            Some(l) => Some(world.mean_values(vec![l])?[0]),
+            None => None,
+        };
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(rate.base(), model, grads)?;
         // The EMA runs on the optimizer's flat buffer; the module is only rebuilt when saved.
@@ -157,9 +167,15 @@ pub fn train(opts: TrainOptions) -> Result<RunSummary> {
         if let Some(l) = loss_value {
             run.log(state.step, &[("loss", l as f64), ("lr", rate.base()), ("scale", scale as f64)])?;
         }
-        let due = run.step_done(state.step);
+        let due = run.step_done(state.step)?;
         if let (true, Some(flat)) = (due.checkpoint || due.samples, &ema_flat) {
             ema_model = optimizer.scatter(ema_model, flat);
+        }
+        if due.checkpoint {
+            world.check_replicas(&model, &format!("the model at step {}", state.step))?;
+        }
+        if !run.is_writer() {
+            continue;
         }
         if due.checkpoint {
             let files = vec![
